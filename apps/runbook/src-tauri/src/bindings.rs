@@ -1,0 +1,51 @@
+//! The typed UI ↔ shell contract, exported to `ui/src/lib/bindings.ts`.
+
+use tauri_specta::{collect_commands, collect_events, Builder};
+
+use crate::features::{api, app, launch, sidecars};
+
+pub fn builder() -> Builder<tauri::Wry> {
+    Builder::<tauri::Wry>::new()
+        // One shape per type: nothing here is deserialized differently than it is sent.
+        .disable_serde_phases()
+        .commands(collect_commands![
+            app::commands::app_info::<tauri::Wry>,
+            app::commands::quit::<tauri::Wry>,
+            launch::commands::launch_state,
+            launch::commands::retry_launch::<tauri::Wry>,
+            api::commands::api_endpoint,
+            sidecars::commands::sidecar_logs,
+        ])
+        .events(collect_events![launch::types::LaunchState])
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use specta_typescript::Typescript;
+
+    /// Fails when the committed bindings differ from what the Rust declares.
+    /// `UPDATE_BINDINGS=1 cargo test -p runbook bindings` rewrites them.
+    #[test]
+    fn bindings_are_current() {
+        let committed = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings.ts");
+        let fresh =
+            std::env::temp_dir().join(format!("runbook-bindings-{}.ts", std::process::id()));
+        super::builder()
+            .export(Typescript::default(), &fresh)
+            .expect("bindings export");
+        let generated = std::fs::read_to_string(&fresh).expect("read export");
+        let _ = std::fs::remove_file(&fresh);
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::write(&committed, &generated).expect("write bindings");
+            return;
+        }
+        let current = std::fs::read_to_string(&committed).unwrap_or_default();
+        assert!(
+            current == generated,
+            "{} is out of date: run `npm run generate`",
+            committed.display()
+        );
+    }
+}

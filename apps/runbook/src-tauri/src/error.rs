@@ -1,0 +1,22 @@
+use serde::Serialize;
+use specta::Type;
+
+/// Every error a shell command can return. The UI switches on `type`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type, thiserror::Error)]
+#[serde(tag = "type", rename_all_fields = "camelCase")]
+pub enum CommandError {
+    /// The API sidecar has not finished starting (or failed to).
+    #[error("the API is not ready yet")]
+    ApiNotReady,
+    /// A start-up is already under way.
+    #[error("start-up is already running")]
+    LaunchInProgress,
+    /// No sidecar has this name.
+    #[error("there is no sidecar named {name:?}")]
+    UnknownSidecar { name: String },
+    /// An argument was well-formed JSON but not an acceptable value.
+    #[error("invalid {field}: {reason}")]
+    InvalidArgument { field: String, reason: String },
+}
+
+pub type CommandResult<T> = Result<T, CommandError>;

@@ -1,0 +1,4 @@
+//! How the UI reaches the api sidecar.
+
+pub mod commands;
+pub mod types;

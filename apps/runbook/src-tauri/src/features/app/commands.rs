@@ -1,0 +1,24 @@
+use tauri::{AppHandle, Runtime};
+
+use super::types::AppInfo;
+
+#[tauri::command]
+#[specta::specta]
+pub fn app_info<R: Runtime>(app: AppHandle<R>) -> AppInfo {
+    let package = app.package_info();
+    AppInfo {
+        name: package.name.clone(),
+        version: package.version.to_string(),
+        tauri_version: tauri::VERSION.to_owned(),
+        os: std::env::consts::OS.to_owned(),
+        arch: std::env::consts::ARCH.to_owned(),
+        debug: cfg!(debug_assertions),
+    }
+}
+
+/// Quits the app; the sidecars are stopped on the way out.
+#[tauri::command]
+#[specta::specta]
+pub fn quit<R: Runtime>(app: AppHandle<R>) {
+    app.exit(0);
+}

@@ -1,0 +1,4 @@
+//! The app itself: its version, quitting.
+
+pub mod commands;
+pub mod types;

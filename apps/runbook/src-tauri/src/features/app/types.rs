@@ -1,0 +1,14 @@
+use serde::Serialize;
+use specta::Type;
+
+/// What the shell is: shown in the UI's About line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    pub name: String,
+    pub version: String,
+    pub tauri_version: String,
+    pub os: String,
+    pub arch: String,
+    pub debug: bool,
+}

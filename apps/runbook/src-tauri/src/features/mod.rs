@@ -1,0 +1,4 @@
+pub mod api;
+pub mod app;
+pub mod launch;
+pub mod sidecars;

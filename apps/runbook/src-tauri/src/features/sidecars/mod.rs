@@ -1,0 +1,3 @@
+//! The sidecars as the UI sees them.
+
+pub mod commands;
