@@ -1,0 +1,52 @@
+/**
+ * The Runbook HTTP API: guard first, then routes, every error as problem+json.
+ */
+import type { Database } from "bun:sqlite";
+import { apiGuard, problemNotFound, problemOnError, rejectMalformedJson } from "@convoy/sidecar-runtime";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { registerJobRoutes } from "../jobs/routes.ts";
+import { JobStore } from "../jobs/store.ts";
+import { RUNBOOK_VERSION } from "../version.ts";
+import { registerHealthRoute } from "./health.ts";
+import { validationHook } from "./problems.ts";
+
+export interface AppOptions {
+  db: Database;
+  token: string;
+  port: number;
+  allowedOrigins: readonly string[];
+}
+
+/** Fixed values only: the document is committed, so it must not vary per launch. */
+const DOCUMENT_CONFIG = {
+  openapi: "3.1.0",
+  info: { title: "Runbook API", version: RUNBOOK_VERSION },
+  security: [{ bearer: [] }],
+} satisfies Parameters<OpenAPIHono["getOpenAPI31Document"]>[0];
+
+export function createApp(options: AppOptions): OpenAPIHono {
+  const app = new OpenAPIHono({ defaultHook: validationHook });
+  app.onError(problemOnError);
+  app.notFound(problemNotFound);
+  // Middleware applies only to routes registered after it, so it goes first.
+  app.use(
+    apiGuard({
+      token: options.token,
+      port: options.port,
+      allowedOrigins: options.allowedOrigins,
+      publicPaths: ["/health"],
+    }),
+  );
+  app.use(rejectMalformedJson);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+  registerHealthRoute(app, options.db);
+  registerJobRoutes(app, new JobStore(options.db));
+  app.doc31("/openapi.json", DOCUMENT_CONFIG);
+  return app;
+}
+
+/** The OpenAPI 3.1 document of an app made by createApp. */
+export function apiDocument(app: OpenAPIHono): ReturnType<OpenAPIHono["getOpenAPI31Document"]> {
+  return app.getOpenAPI31Document(DOCUMENT_CONFIG);
+}

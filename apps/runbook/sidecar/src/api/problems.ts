@@ -1,0 +1,78 @@
+/**
+ * Problem+json in the API contract: one shared schema component, per-route
+ * error declarations, and the validation hook every route uses.
+ */
+
+import {
+  createProblem,
+  PROBLEM_CONTENT_TYPE,
+  PROBLEM_TYPE_URIS,
+  problemResponse,
+} from "@convoy/sidecar-runtime";
+import { type OpenAPIHonoOptions, z } from "@hono/zod-openapi";
+import type { Env } from "hono";
+
+export const ProblemSchema = z
+  .object({
+    type: z.enum(PROBLEM_TYPE_URIS),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    errors: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .openapi({ description: "Each failed field, on validation problems" }),
+  })
+  .openapi("Problem", { description: "RFC 9457 problem details; switch on `type`" });
+
+/** For `c.json(problem, status, PROBLEM_HEADERS)` in typed route handlers. */
+export const PROBLEM_HEADERS = { "Content-Type": PROBLEM_CONTENT_TYPE } as const;
+
+const PROBLEM_DESCRIPTIONS = {
+  400: "The request failed validation or its JSON body was malformed",
+  401: "The bearer token is missing or wrong",
+  403: "The Host or Origin header is not allowed",
+  404: "No such resource",
+  413: "The request body is too large",
+  415: "The request body is not application/json",
+  500: "An unexpected server error",
+} as const;
+
+type ProblemStatusCode = keyof typeof PROBLEM_DESCRIPTIONS;
+
+interface ProblemResponse {
+  description: string;
+  content: { [PROBLEM_CONTENT_TYPE]: { schema: typeof ProblemSchema } };
+}
+
+type ProblemResponses<S extends ProblemStatusCode> = { [K in S]: ProblemResponse };
+
+/** The error responses of a route, for its `responses` declaration. */
+export function problemResponses<const S extends ProblemStatusCode>(...statuses: S[]): ProblemResponses<S> {
+  const responses: Partial<Record<ProblemStatusCode, ProblemResponse>> = {};
+  for (const status of statuses) {
+    responses[status] = {
+      description: PROBLEM_DESCRIPTIONS[status],
+      content: { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } },
+    };
+  }
+  return responses as ProblemResponses<S>;
+}
+
+const TARGET_NAMES: Readonly<Record<string, string>> = { json: "body", query: "query", param: "path" };
+
+/** Turns any zod validation failure into a 400 validation problem listing each field. */
+export const validationHook: OpenAPIHonoOptions<Env>["defaultHook"] = (result) => {
+  if (result.success) return;
+  const where = TARGET_NAMES[result.target] ?? result.target;
+  return problemResponse(
+    createProblem("validation", {
+      detail: `the request ${where} is invalid`,
+      errors: result.error.issues.map((issue) => ({
+        path: issue.path.map(String).join("."),
+        message: issue.message,
+      })),
+    }),
+  );
+};

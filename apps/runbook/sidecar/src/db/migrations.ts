@@ -1,0 +1,8 @@
+/**
+ * Runbook's migrations, in order. Imported as text so the compiled sidecar
+ * carries them; add a file to ../../migrations and a line here.
+ */
+import jobs from "../../migrations/0001_jobs.sql" with { type: "text" };
+import type { Migration } from "./migrator.ts";
+
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, file: "0001_jobs.sql", sql: jobs }];

@@ -1,0 +1,13 @@
+/**
+ * What every role of the sidecar executable is: it runs until its work is
+ * done or `signal` asks it to stop, then resolves. Failures are thrown as
+ * typed errors; the entry point alone maps them to exit codes.
+ */
+export type Role = (context: { signal: AbortSignal }) => Promise<void>;
+
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener("abort", () => resolve(), { once: true });
+  });
+}

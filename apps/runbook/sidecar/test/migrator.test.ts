@@ -1,0 +1,182 @@
+import { Database } from "bun:sqlite";
+import { afterEach, describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { backupPath, databasePath, openDatabase } from "../src/db/database.ts";
+import {
+  DatabaseOpenError,
+  DatabaseOutdatedError,
+  DatabaseTooNewError,
+  MigrationFailedError,
+} from "../src/db/errors.ts";
+import { MIGRATIONS } from "../src/db/migrations.ts";
+import { assertSchemaCurrent, type Migration, migrate, schemaVersion } from "../src/db/migrator.ts";
+import { TempDirs } from "./temp-dirs.ts";
+
+const temp = new TempDirs();
+const open: Database[] = [];
+
+afterEach(() => {
+  for (const db of open.splice(0)) db.close();
+  temp.removeAll();
+});
+
+function freshDatabase(): { db: Database; dataDir: string } {
+  const dataDir = temp.create();
+  const db = openDatabase(databasePath(dataDir), { create: true });
+  open.push(db);
+  return { db, dataDir };
+}
+
+function migrateWith(db: Database, dataDir: string, migrations: readonly Migration[] = MIGRATIONS) {
+  return migrate(db, { migrations, backupPath: (from) => backupPath(dataDir, from) });
+}
+
+function tableNames(db: Database): string[] {
+  return db
+    .query<{ name: string }, []>("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+    .all()
+    .map((row) => row.name);
+}
+
+const notes: Migration = {
+  version: 2,
+  file: "0002_notes.sql",
+  sql: "CREATE TABLE notes (body TEXT NOT NULL) STRICT;",
+};
+
+describe("openDatabase", () => {
+  test("sets the pragmas every connection needs", () => {
+    const { db } = freshDatabase();
+    const pragma = (name: string) => Object.values(db.query(`PRAGMA ${name}`).get() as object)[0];
+    expect(pragma("journal_mode")).toBe("wal");
+    expect(pragma("foreign_keys")).toBe(1);
+    expect(pragma("busy_timeout")).toBe(5000);
+    expect(pragma("synchronous")).toBe(1); // NORMAL
+  });
+
+  test("refuses a missing file unless asked to create it", () => {
+    const path = databasePath(temp.create());
+    expect(() => openDatabase(path, { create: false })).toThrow(DatabaseOpenError);
+    expect(existsSync(path)).toBe(false);
+  });
+
+  test("refuses a file that is not a database", () => {
+    const path = databasePath(temp.create());
+    writeFileSync(path, "this is not sqlite, just text long enough to have a header ".repeat(10));
+    expect(() => openDatabase(path, { create: false })).toThrow(DatabaseOpenError);
+  });
+});
+
+describe("migrate", () => {
+  test("brings a fresh database to the latest version without a backup", () => {
+    const { db, dataDir } = freshDatabase();
+    expect(migrateWith(db, dataDir)).toEqual({ from: 0, to: 1, backup: null });
+    expect(schemaVersion(db)).toBe(1);
+    expect(tableNames(db)).toEqual(["jobs"]);
+    const indexes = db
+      .query("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'jobs'")
+      .all();
+    expect(indexes).toContainEqual({ name: "jobs_created_at" });
+    expect(existsSync(join(dataDir, "backups"))).toBe(false);
+  });
+
+  test("a second run is a no-op", () => {
+    const { db, dataDir } = freshDatabase();
+    migrateWith(db, dataDir);
+    expect(migrateWith(db, dataDir)).toEqual({ from: 1, to: 1, backup: null });
+    expect(existsSync(join(dataDir, "backups"))).toBe(false);
+  });
+
+  test("the jobs table enforces its status values", () => {
+    const { db, dataDir } = freshDatabase();
+    migrateWith(db, dataDir);
+    const insert = (status: string) =>
+      db.run("INSERT INTO jobs (id, name, command, status, created_at) VALUES (?, 'n', 'c', ?, 't')", [
+        crypto.randomUUID(),
+        status,
+      ]);
+    insert("queued");
+    expect(() => insert("exploded")).toThrow(/CHECK constraint failed/);
+  });
+
+  test("backs up an existing database before migrating it", () => {
+    const { db, dataDir } = freshDatabase();
+    migrateWith(db, dataDir);
+    db.run("INSERT INTO jobs (id, name, command, status, created_at) VALUES ('a', 'n', 'c', 'queued', 't')");
+
+    const outcome = migrateWith(db, dataDir, [...MIGRATIONS, notes]);
+    expect(outcome.from).toBe(1);
+    expect(outcome.to).toBe(2);
+    expect(outcome.backup).toMatch(/backups\/runbook-v1-\d{8}T\d{9}Z\.db$/);
+    expect(readdirSync(join(dataDir, "backups"))).toHaveLength(1);
+
+    // The backup is the database as it was: version 1, with its row, without the new table.
+    const backup = new Database(outcome.backup ?? "", { readonly: true });
+    open.push(backup);
+    expect(schemaVersion(backup)).toBe(1);
+    expect(tableNames(backup)).toEqual(["jobs"]);
+    expect(backup.query("SELECT id FROM jobs").all()).toEqual([{ id: "a" }]);
+    expect(tableNames(db)).toEqual(["jobs", "notes"]);
+  });
+
+  test("refuses a database newer than the code", () => {
+    const { db, dataDir } = freshDatabase();
+    db.run("PRAGMA user_version = 99");
+    expect(() => migrateWith(db, dataDir)).toThrow(new DatabaseTooNewError(99, 1).message);
+    expect(() => migrateWith(db, dataDir)).toThrow(DatabaseTooNewError);
+    expect(schemaVersion(db)).toBe(99);
+  });
+
+  test("the refusal message says which versions", () => {
+    expect(new DatabaseTooNewError(7, 1).message).toBe(
+      "database schema version 7 is newer than this Runbook (knows up to 1); refusing to open it",
+    );
+  });
+
+  test("a failing migration rolls back entirely and names its file", () => {
+    const { db, dataDir } = freshDatabase();
+    migrateWith(db, dataDir);
+    const broken: Migration = {
+      version: 2,
+      file: "0002_broken.sql",
+      // The first statement succeeds; the rollback must undo it too.
+      sql: "CREATE TABLE half_done (x INTEGER); INSERT INTO no_such_table VALUES (1);",
+    };
+    let failure: unknown;
+    try {
+      migrateWith(db, dataDir, [...MIGRATIONS, broken]);
+    } catch (error) {
+      failure = error;
+    }
+    expect(failure).toBeInstanceOf(MigrationFailedError);
+    expect((failure as MigrationFailedError).file).toBe("0002_broken.sql");
+    expect((failure as Error).message).toContain("0002_broken.sql");
+    expect(schemaVersion(db)).toBe(1);
+    expect(tableNames(db)).toEqual(["jobs"]);
+    expect(db.inTransaction).toBe(false);
+  });
+
+  test("applies only the pending migrations, in order", () => {
+    const { db, dataDir } = freshDatabase();
+    const outcome = migrateWith(db, dataDir, [...MIGRATIONS, notes]);
+    expect(outcome).toEqual({ from: 0, to: 2, backup: null });
+    expect(tableNames(db)).toEqual(["jobs", "notes"]);
+  });
+
+  test("rejects a migration list with gaps", () => {
+    const { db, dataDir } = freshDatabase();
+    expect(() => migrateWith(db, dataDir, [{ ...notes, version: 3 }])).toThrow(/expected 1/);
+  });
+});
+
+describe("assertSchemaCurrent", () => {
+  test("accepts the latest version and refuses older or newer ones", () => {
+    const { db, dataDir } = freshDatabase();
+    expect(() => assertSchemaCurrent(db, MIGRATIONS)).toThrow(DatabaseOutdatedError);
+    migrateWith(db, dataDir);
+    expect(assertSchemaCurrent(db, MIGRATIONS)).toBe(1);
+    db.run("PRAGMA user_version = 7");
+    expect(() => assertSchemaCurrent(db, MIGRATIONS)).toThrow(DatabaseTooNewError);
+  });
+});

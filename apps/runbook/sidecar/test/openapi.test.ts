@@ -1,0 +1,52 @@
+import { Database } from "bun:sqlite";
+import { afterEach, describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { apiDocument, createApp } from "../src/api/app.ts";
+import { TempDirs } from "./temp-dirs.ts";
+
+const temp = new TempDirs();
+afterEach(() => temp.removeAll());
+
+function documentFor(port: number, token: string): string {
+  const app = createApp({
+    db: new Database(":memory:"),
+    token,
+    port,
+    allowedOrigins: ["http://localhost:5173"],
+  });
+  return JSON.stringify(apiDocument(app), null, 2);
+}
+
+describe("the OpenAPI document", () => {
+  test("does not depend on the port, the token or the origins", () => {
+    const token = "t".repeat(40);
+    const document = documentFor(4000, token);
+    expect(documentFor(5000, "u".repeat(40))).toBe(document);
+    expect(document).not.toContain(token);
+    expect(document).not.toContain("4000");
+  });
+
+  test("declares problem+json errors with the shared Problem component", () => {
+    const document = JSON.parse(documentFor(4000, "t".repeat(40)));
+    expect(document.openapi).toBe("3.1.0");
+    expect(document.info).toEqual({ title: "Runbook API", version: "0.1.0" });
+    expect(
+      document.paths["/jobs/{id}"].get.responses["404"].content["application/problem+json"].schema,
+    ).toEqual({ $ref: "#/components/schemas/Problem" });
+    expect(document.paths["/health"].get.security).toEqual([]);
+    expect(document.security).toEqual([{ bearer: [] }]);
+  });
+
+  test("src/openapi.ts writes it as pretty JSON with a trailing newline", async () => {
+    const target = join(temp.create(), "openapi.json");
+    const child = Bun.spawn([process.execPath, "src/openapi.ts", target], {
+      cwd: join(import.meta.dir, ".."),
+      stderr: "pipe",
+    });
+    expect(await child.exited).toBe(0);
+    const written = readFileSync(target, "utf8");
+    expect(written).toBe(`${documentFor(1, "x".repeat(40))}\n`);
+    expect(written).toStartWith('{\n  "openapi": "3.1.0"');
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, test } from "bun:test";
+import { Hono } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { problemNotFound, problemOnError, rejectMalformedJson } from "../src/problem-handlers.ts";
+
+function appWithHandlers(): Hono {
+  const app = new Hono();
+  app.onError(problemOnError);
+  app.notFound(problemNotFound);
+  app.use(rejectMalformedJson);
+  app.post("/echo", async (c) => c.json(await c.req.json()));
+  app.get("/boom", () => {
+    throw new Error("database password is hunter2");
+  });
+  app.get("/unsupported", () => {
+    throw new HTTPException(415, { message: "Unsupported Media Type" });
+  });
+  return app;
+}
+
+describe("problem handlers", () => {
+  test("malformed JSON is 400 malformed-json, not 500", async () => {
+    const response = await appWithHandlers().request("/echo", {
+      method: "POST",
+      headers: { "Content-Type": "application/json; charset=utf-8" },
+      body: "{ nope",
+    });
+    expect(response.status).toBe(400);
+    expect(response.headers.get("content-type")).toBe("application/problem+json");
+    expect(((await response.json()) as { type: string }).type).toBe("urn:convoy:problem:malformed-json");
+  });
+
+  test("well-formed JSON still reaches the route after the check", async () => {
+    const response = await appWithHandlers().request("/echo", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: '{"a":1}',
+    });
+    expect(await response.json()).toEqual({ a: 1 });
+  });
+
+  test("a thrown error is 500 internal without its message", async () => {
+    const response = await appWithHandlers().request("/boom");
+    expect(response.status).toBe(500);
+    const text = await response.text();
+    expect(JSON.parse(text).type).toBe("urn:convoy:problem:internal");
+    expect(text).not.toContain("hunter2");
+  });
+
+  test("Hono's HTTP exceptions keep their status as a problem", async () => {
+    const response = await appWithHandlers().request("/unsupported");
+    expect(response.status).toBe(415);
+    expect(((await response.json()) as { type: string }).type).toBe(
+      "urn:convoy:problem:unsupported-media-type",
+    );
+  });
+
+  test("an unknown route is 404 not-found", async () => {
+    const response = await appWithHandlers().request("/nowhere");
+    expect(response.status).toBe(404);
+    expect(((await response.json()) as { type: string }).type).toBe("urn:convoy:problem:not-found");
+  });
+});
