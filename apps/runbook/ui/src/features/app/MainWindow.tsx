@@ -1,0 +1,50 @@
+import { useEffect, useMemo, useState } from "react";
+import { type ApiClient, createApiClient } from "../../lib/api/client";
+import type { ApiEndpoint, AppInfo } from "../../lib/bindings";
+import { describeError, type ShellError, shellError } from "../../lib/errors";
+import type { Platform } from "../../platform";
+import { JobsPanel } from "../jobs/JobsPanel";
+import { useLaunchState } from "../launch/useLaunchState";
+
+/** The main window: loads while the sidecars start, shows data once the api is ready. */
+export function MainWindow({ platform }: { platform: Platform }) {
+  const launch = useLaunchState(platform);
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  const [endpoint, setEndpoint] = useState<ApiEndpoint | null>(null);
+  const [error, setError] = useState<ShellError | null>(null);
+
+  useEffect(() => {
+    platform.appInfo().then(setInfo, (reason) => setError(shellError(reason)));
+  }, [platform]);
+
+  const ready = launch?.phase === "ready";
+  useEffect(() => {
+    if (!ready) return;
+    platform.apiEndpoint().then(
+      (result) => (result.status === "ok" ? setEndpoint(result.data) : setError(result.error)),
+      (reason) => setError(shellError(reason)),
+    );
+  }, [platform, ready]);
+
+  const api: ApiClient | null = useMemo(() => (endpoint ? createApiClient(endpoint) : null), [endpoint]);
+
+  return (
+    <div className="app">
+      <header className="app-header">
+        <h1>Runbook</h1>
+        {info && (
+          <p className="muted" data-testid="app-info">
+            {info.name} {info.version} · Tauri {info.tauriVersion} · {info.os}/{info.arch}
+            {info.debug && " · debug"}
+          </p>
+        )}
+      </header>
+      {error && (
+        <p className="error" role="alert" data-testid="shell-error" data-error-type={error.type}>
+          {describeError(error)}
+        </p>
+      )}
+      {api ? <JobsPanel api={api} /> : <p className="muted">Starting the Runbook service…</p>}
+    </div>
+  );
+}

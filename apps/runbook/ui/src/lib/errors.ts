@@ -1,0 +1,27 @@
+import type { Problem } from "./api/client";
+import type { CommandError } from "./bindings";
+
+/** A shell error, or Tauri's own string rejection (bad arguments, denied permission) made typed. */
+export type ShellError = CommandError | { type: "IpcRejected"; message: string };
+
+export function shellError(error: unknown): ShellError {
+  if (typeof error === "object" && error !== null && "type" in error) return error as CommandError;
+  return { type: "IpcRejected", message: error instanceof Error ? error.message : String(error) };
+}
+
+/** The one place that turns shell and api errors into words for people. */
+export function describeError(error: ShellError | Problem): string {
+  if ("status" in error) return error.detail ? `${error.title}: ${error.detail}` : error.title;
+  switch (error.type) {
+    case "ApiNotReady":
+      return "The Runbook service is still starting.";
+    case "LaunchInProgress":
+      return "Runbook is already starting.";
+    case "UnknownSidecar":
+      return `There is no service called “${error.name}”.`;
+    case "InvalidArgument":
+      return `Invalid ${error.field}: ${error.reason}.`;
+    case "IpcRejected":
+      return `The app refused the request: ${error.message}`;
+  }
+}

@@ -1,0 +1,33 @@
+import type { LaunchState } from "../lib/bindings";
+import type { Platform } from "./types";
+
+const ready: LaunchState = { phase: "ready", steps: [], failure: null };
+
+/**
+ * The UI in a plain browser, against an api started by hand or by a test:
+ * `#api=<base url>&token=<token>` in the address gives the endpoint.
+ */
+export function browserPlatform(hash: string): Platform {
+  const params = new URLSearchParams(hash.replace(/^#/, ""));
+  const baseUrl = params.get("api");
+  const token = params.get("token");
+  return {
+    kind: "browser",
+    appInfo: async () => ({
+      name: "Runbook",
+      version: "browser",
+      tauriVersion: "none",
+      os: navigator.platform,
+      arch: "",
+      debug: false,
+    }),
+    launchState: async () => ready,
+    onLaunchProgress: async () => () => {},
+    retryLaunch: async () => ({ status: "ok", data: null }),
+    apiEndpoint: async () =>
+      baseUrl && token
+        ? { status: "ok", data: { baseUrl, token } }
+        : { status: "error", error: { type: "ApiNotReady" } },
+    quit: async () => window.close(),
+  };
+}
