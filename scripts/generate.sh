@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Regenerates every generated file from its one source of truth:
+#   Rust commands/events  -> apps/runbook/ui/src/lib/bindings.ts   (tauri-specta)
+#   api zod schemas       -> apps/runbook/sidecar/openapi.json     (OpenAPI 3.1)
+#   openapi.json          -> apps/runbook/ui/src/lib/api/schema.d.ts (openapi-typescript)
+# With --check, regenerates into a temporary place and fails if anything committed differs.
+source "$(dirname "$0")/lib.sh"
+
+OPENAPI="$ROOT/apps/runbook/sidecar/openapi.json"
+SCHEMA="$ROOT/apps/runbook/ui/src/lib/api/schema.d.ts"
+
+if [ "${1:-}" = "--check" ]; then
+  tmp="$(mktemp -d)"
+  trap 'rm -rf "$tmp"' EXIT
+  step "Checking bindings.ts against the Rust declarations"
+  cargo test -p runbook --lib bindings_are_current --quiet
+  step "Checking openapi.json and schema.d.ts against the api's schemas"
+  bun "$ROOT/apps/runbook/sidecar/src/openapi.ts" "$tmp/openapi.json"
+  openapi-typescript "$OPENAPI" --output "$tmp/schema.d.ts" --silent
+  drift=0
+  diff -u "$OPENAPI" "$tmp/openapi.json" || drift=1
+  diff -u "$SCHEMA" "$tmp/schema.d.ts" || drift=1
+  [ "$drift" -eq 0 ] || die "generated API files are out of date: run 'npm run generate' and commit the result"
+  echo "generated files are current"
+  exit 0
+fi
+
+step "Generating bindings.ts"
+UPDATE_BINDINGS=1 cargo test -p runbook --lib bindings_are_current --quiet
+step "Generating openapi.json and schema.d.ts"
+bun "$ROOT/apps/runbook/sidecar/src/openapi.ts" "$OPENAPI"
+openapi-typescript "$OPENAPI" --output "$SCHEMA" --silent

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs everything Convoy needs on Debian/Ubuntu. Safe to run again: each
+# part checks first and does nothing when it is already in place.
+source "$(dirname "$0")/lib.sh"
+
+# What Tauri needs on Linux, what the tests drive it with, and the Redis-protocol server.
+SYSTEM_PACKAGES=(
+  build-essential pkg-config curl file libssl-dev
+  libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libsoup-3.0-dev
+  xvfb xauth webkit2gtk-driver redis-server
+)
+TAURI_DRIVER_VERSION=2.1.0
+
+missing=()
+for pkg in "${SYSTEM_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  step "Installing system packages: ${missing[*]}"
+  command -v apt-get >/dev/null || die "apt-get not found: install these by hand: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+command -v cargo >/dev/null || die "Rust is missing: install rustup (the toolchain is pinned in rust-toolchain.toml)"
+command -v node >/dev/null || die "Node.js is missing: install Node.js 20.19 or newer with npm"
+
+# npm packages: reinstalled only when the lockfile changed since the last install.
+stamp="$ROOT/node_modules/.convoy-lock-hash"
+want="$(sha256sum "$ROOT/package-lock.json" | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  step "Installing npm packages (npm ci)"
+  (cd "$ROOT" && npm ci --no-audit --no-fund)
+  echo "$want" >"$stamp"
+fi
+
+# The pinned toolchain (rustup installs it on first use; this makes that explicit).
+(cd "$ROOT" && rustup show active-toolchain >/dev/null 2>&1 || rustup toolchain install)
+
+driver_stamp="$HOME/.cargo/.convoy-tauri-driver-version"
+if ! command -v tauri-driver >/dev/null || [ "$(cat "$driver_stamp" 2>/dev/null)" != "$TAURI_DRIVER_VERSION" ]; then
+  step "Installing tauri-driver $TAURI_DRIVER_VERSION"
+  cargo install tauri-driver --version "$TAURI_DRIVER_VERSION" --locked
+  echo "$TAURI_DRIVER_VERSION" >"$driver_stamp"
+fi

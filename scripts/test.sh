@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# `npm test`: every gate and every test, on real parts. Builds the debug app
+# once and reuses it. Stops at the first failing step.
+source "$(dirname "$0")/lib.sh"
+
+bash "$ROOT/scripts/setup.sh"
+cd "$ROOT"
+
+passed=0
+run() {
+  local name="$1"
+  shift
+  step "$name"
+  local started=$SECONDS
+  if ! "$@"; then
+    printf '\nFAILED: %s\n' "$name" >&2
+    printf 'steps: %d passed, 1 failed\n' "$passed"
+    exit 1
+  fi
+  passed=$((passed + 1))
+  printf '(%s: %ds)\n' "$name" $((SECONDS - started))
+}
+
+typecheck() {
+  local pkg
+  for pkg in packages/sidecar-runtime apps/runbook/sidecar apps/runbook/ui; do
+    tsc --noEmit -p "$pkg" || return 1
+  done
+}
+
+run "rustfmt" cargo fmt --all --check
+run "biome" biome ci --error-on-warnings .
+run "tsc --noEmit" typecheck
+run "build (UI + debug shell)" bash scripts/build.sh
+run "clippy -D warnings" cargo clippy --workspace --all-targets -- -D warnings
+run "generated files are current" bash scripts/generate.sh --check
+run "cargo test" cargo test --workspace
+run "bun test: sidecar runtime" bash -c "cd packages/sidecar-runtime && bun test"
+run "bun test: runbook sidecar" bash -c "cd apps/runbook/sidecar && bun test"
+run "vitest: ui" npm run test --workspace @convoy/runbook-ui --silent
+run "e2e: real webview (tauri-driver, Xvfb)" bash scripts/e2e.sh
+
+printf '\nsteps: %d passed, 0 failed\n' "$passed"

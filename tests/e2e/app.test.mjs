@@ -1,0 +1,152 @@
+// The real app in the real WebKitGTK webview: the main window shows data from
+// the shell and from the api sidecar, and quitting leaves no process behind.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { invoke, launchApp } from "./support/app.mjs";
+import { commandLine, waitFor } from "./support/processes.mjs";
+
+describe("Runbook in the real webview", () => {
+  let app;
+  before(async () => {
+    app = await launchApp();
+  });
+  after(async () => {
+    await app?.close();
+  });
+
+  it("shows the shell's version info from a typed command", async () => {
+    const info = await app.browser.$('[data-testid="app-info"]');
+    await info.waitForExist({ timeout: 20_000 });
+    const text = await info.getText();
+    assert.match(text, /Runbook 0\.1\.0 · Tauri 2\.\d+\.\d+ · linux\/x86_64/);
+  });
+
+  it("lists jobs from the api, and a queued job appears and persists", async () => {
+    const { browser } = app;
+    await browser.$('[data-testid="jobs-empty"]').waitForExist({ timeout: 30_000 });
+
+    const command = `echo e2e-${Date.now()}`;
+    await browser.$('[data-testid="command-input"]').setValue(command);
+    await browser.$('[data-testid="submit-job"]').click();
+    await browser.waitUntil(
+      // textContent, not getText: WebKitWebDriver's visible-text rules skip ellipsised text.
+      async () =>
+        (await browser.$('[data-testid="jobs-list"]').getProperty("textContent"))?.includes(command),
+      { timeout: 10_000, timeoutMsg: "the queued job never appeared" },
+    );
+
+    // The list came from the api and SQLite, not from local state: read it back through the api.
+    const endpoint = await invoke(browser, "api_endpoint");
+    assert.equal(endpoint.ok, true);
+    const { baseUrl, token } = endpoint.value;
+    assert.match(baseUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const page = await fetch(`${baseUrl}/jobs`, { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal(page.status, 200);
+    const body = await page.json();
+    assert.deepEqual(
+      body.items.map((job) => [job.command, job.status]),
+      [[command, "queued"]],
+    );
+  });
+
+  it("returns typed errors for bad command arguments", async () => {
+    const unknown = await invoke(app.browser, "sidecar_logs", { name: "nope", limit: 5 });
+    assert.deepEqual(unknown, { ok: false, error: { type: "UnknownSidecar", name: "nope" } });
+    const badLimit = await invoke(app.browser, "sidecar_logs", { name: "api", limit: 0 });
+    assert.equal(badLimit.ok, false);
+    assert.equal(badLimit.error.type, "InvalidArgument");
+    assert.equal(badLimit.error.field, "limit");
+    // A wrong type is refused by Tauri before the command runs; the app keeps working.
+    const wrongType = await invoke(app.browser, "sidecar_logs", { name: 42, limit: "x" });
+    assert.equal(wrongType.ok, false);
+    const logs = await invoke(app.browser, "sidecar_logs", { name: "api", limit: 50 });
+    assert.equal(logs.ok, true);
+    assert.ok(
+      logs.value.some((line) => line.includes("convoy:ready")),
+      logs.value.join("\n"),
+    );
+  });
+
+  it("leaves no process running after quit", async () => {
+    const tree = app.tree();
+    const sidecars = tree.filter(({ pid }) => /sidecar|bun/.test(commandLine(pid)));
+    assert.ok(
+      sidecars.length >= 1,
+      `expected the api sidecar in the app's tree:\n${tree.map((p) => commandLine(p.pid)).join("\n")}`,
+    );
+
+    // Quit the way the UI does; the page goes away with the app, so do not wait on the reply.
+    app.browser
+      .execute(() => {
+        window.__TAURI_INTERNALS__.invoke("quit");
+      })
+      .catch(() => {});
+    await waitFor(() => app.alive(tree).length === 0, {
+      timeout: 10_000,
+      message: "every process of the app to exit",
+    }).catch(() => {
+      const left = app.alive(tree).map(({ pid }) => `${pid} ${commandLine(pid)}`);
+      assert.fail(`still running after quit:\n${left.join("\n")}`);
+    });
+  });
+});
+
+describe("Start-up failures end in the failure screen", () => {
+  let app;
+  before(async () => {
+    app = await launchApp({ env: { CONVOY_SIDECAR: "/nonexistent/runbook-sidecar" } });
+  });
+  after(async () => {
+    await app?.close();
+  });
+
+  it("names the step that failed and offers Retry and Quit", async () => {
+    const { browser } = app;
+    // The automation session starts on the (hidden) main window; the failure is on the splash.
+    const splash = await waitFor(
+      async () => {
+        for (const handle of await browser.getWindowHandles()) {
+          await browser.switchToWindow(handle);
+          if ((await browser.execute(() => window.location.hash)) === "#/splash") return handle;
+        }
+        return null;
+      },
+      { timeout: 15_000, message: "the splash window" },
+    );
+    assert.ok(splash);
+    const failure = await browser.$('[data-testid="launch-failure"]');
+    await failure.waitForExist({ timeout: 20_000 });
+    assert.equal(await browser.$('[data-testid="failed-sidecar"]').getText(), "migrate");
+    assert.match(
+      await browser.$('[data-testid="failure-reason"]').getText(),
+      /could not start .*nonexistent/,
+    );
+    assert.ok(await browser.$('[data-testid="retry"]').isExisting());
+
+    const tree = app.tree();
+    await browser
+      .$('[data-testid="quit"]')
+      .click()
+      .catch(() => {});
+    await waitFor(() => app.alive(tree).length === 0, { timeout: 10_000, message: "the app to quit" });
+  });
+});
+
+describe("The compiled sidecar (bun build --compile)", () => {
+  let app;
+  before(async () => {
+    const compiled = process.env.CONVOY_COMPILED_SIDECAR;
+    assert.ok(compiled, "scripts/e2e.sh compiles the sidecar and sets CONVOY_COMPILED_SIDECAR");
+    app = await launchApp({ env: { CONVOY_SIDECAR: compiled } });
+  });
+  after(async () => {
+    await app?.close();
+  });
+
+  it("serves the api that the main window lists jobs from", async () => {
+    await app.browser.$('[data-testid="jobs-empty"]').waitForExist({ timeout: 30_000 });
+    const sidecars = app.tree().filter(({ pid }) => commandLine(pid).includes("runbook-sidecar-"));
+    assert.equal(sidecars.length, 1, "one compiled api process");
+    assert.match(commandLine(sidecars[0].pid), /runbook-sidecar-[\w-]+ api$/);
+  });
+});

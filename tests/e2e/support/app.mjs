@@ -1,0 +1,114 @@
+// Starts the debug app under tauri-driver with its own data directory, and
+// gives the tests a WebdriverIO session on it.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readlinkSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { remote } from "webdriverio";
+import { descendants, isAlive, waitFor, withEnvironment } from "./processes.mjs";
+
+const cacheDir = process.env.XDG_CACHE_HOME ?? join(process.env.HOME, ".cache");
+export const appBinary =
+  process.env.APP_BIN ??
+  join(process.env.CARGO_TARGET_DIR ?? join(cacheDir, "convoy/target"), "debug/runbook");
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Launches Runbook through tauri-driver. `env` is added to the app's environment
+ * (tauri-driver and WebKitWebDriver pass theirs on to the app).
+ */
+export async function launchApp({ env = {} } = {}) {
+  const dataDir = mkdtempSync(join(tmpdir(), "runbook-e2e-"));
+  const marker = `CONVOY_DATA_DIR=${dataDir}`;
+  const port = await freePort();
+  const nativePort = await freePort();
+  const driverLog = [];
+  const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
+    env: { ...process.env, ...env, CONVOY_DATA_DIR: dataDir },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  for (const stream of [driver.stdout, driver.stderr]) {
+    stream.on("data", (chunk) => driverLog.push(chunk.toString()));
+  }
+  await waitFor(
+    () =>
+      fetch(`http://127.0.0.1:${port}/status`).then(
+        () => true,
+        () => false,
+      ),
+    { timeout: 15_000, message: "tauri-driver to listen" },
+  );
+
+  const browser = await remote({
+    hostname: "127.0.0.1",
+    port,
+    logLevel: "silent",
+    connectionRetryCount: 0,
+    capabilities: {
+      "wdio:enforceWebDriverClassic": true,
+      "tauri:options": { application: appBinary },
+    },
+  });
+
+  // The shell is the process running our binary with this launch's data dir.
+  const shell = await waitFor(
+    () =>
+      withEnvironment(marker).find(
+        ({ pid }) =>
+          pid !== driver.pid && !descendants(pid).some((d) => d.pid === driver.pid) && isShell(pid),
+      ),
+    { message: "the app process" },
+  );
+
+  return {
+    browser,
+    dataDir,
+    marker,
+    shell,
+    driverLog,
+    /** The shell and everything below it, right now. */
+    tree: () => [shell, ...descendants(shell.pid)],
+    async close() {
+      await browser.deleteSession().catch(() => {});
+      driver.kill("SIGTERM");
+      await new Promise((resolve) => (driver.exitCode !== null ? resolve() : driver.once("exit", resolve)));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+    alive: (entries) => entries.filter(isAlive),
+  };
+}
+
+function isShell(pid) {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`).endsWith("/runbook");
+  } catch {
+    return false;
+  }
+}
+
+/** Calls a shell command from inside the page, as the UI does; `{ ok, value | error }`. */
+export async function invoke(browser, command, args = {}) {
+  // Crosses WebDriver as a JSON string: a rejected promise or an object with a
+  // `type` field would otherwise be taken for a WebDriver error.
+  const json = await browser.execute(
+    (name, payload) =>
+      window.__TAURI_INTERNALS__.invoke(name, payload).then(
+        (value) => JSON.stringify({ ok: true, value: value ?? null }),
+        (error) => JSON.stringify({ ok: false, error }),
+      ),
+    command,
+    args,
+  );
+  return JSON.parse(json);
+}
