@@ -1,8 +1,11 @@
 // The real app in the real WebKitGTK webview: the main window shows data from
 // the shell and from the api sidecar, and quitting leaves no process behind.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { invoke, launchApp } from "./support/app.mjs";
+import { bunBinary, invoke, launchApp } from "./support/app.mjs";
 import { commandLine, waitFor } from "./support/processes.mjs";
 
 describe("Runbook in the real webview", () => {
@@ -91,46 +94,90 @@ describe("Runbook in the real webview", () => {
   });
 });
 
-describe("Start-up failures end in the failure screen", () => {
-  let app;
-  before(async () => {
-    app = await launchApp({ env: { CONVOY_SIDECAR: "/nonexistent/runbook-sidecar" } });
-  });
-  after(async () => {
-    await app?.close();
-  });
+/** Finds the splash among the app's windows and makes it WebDriver's current window. */
+async function switchToSplash(browser) {
+  return waitFor(
+    async () => {
+      for (const handle of await browser.getWindowHandles()) {
+        await browser.switchToWindow(handle);
+        if ((await browser.execute(() => window.location.hash)) === "#/splash") return handle;
+      }
+      return null;
+    },
+    { timeout: 15_000, message: "the splash window" },
+  );
+}
 
-  it("names the step that failed and offers Retry and Quit", async () => {
-    const { browser } = app;
-    // The automation session starts on the (hidden) main window; the failure is on the splash.
-    const splash = await waitFor(
-      async () => {
-        for (const handle of await browser.getWindowHandles()) {
-          await browser.switchToWindow(handle);
-          if ((await browser.execute(() => window.location.hash)) === "#/splash") return handle;
-        }
-        return null;
+const failures = [
+  {
+    name: "a missing sidecar executable",
+    options: { env: { CONVOY_SIDECAR: "/nonexistent/runbook-sidecar" } },
+    sidecar: "migrate",
+    reason: /could not start .*nonexistent/,
+  },
+  {
+    name: "a migration that fails (a database newer than the app)",
+    options: {
+      prepare: (dataDir) => {
+        mkdirSync(join(dataDir, "data"), { recursive: true });
+        const db = join(dataDir, "data", "runbook.db");
+        execFileSync(bunBinary, [
+          "-e",
+          `new (require("bun:sqlite").Database)(${JSON.stringify(db)}).run("PRAGMA user_version = 99")`,
+        ]);
       },
-      { timeout: 15_000, message: "the splash window" },
-    );
-    assert.ok(splash);
-    const failure = await browser.$('[data-testid="launch-failure"]');
-    await failure.waitForExist({ timeout: 20_000 });
-    assert.equal(await browser.$('[data-testid="failed-sidecar"]').getText(), "migrate");
-    assert.match(
-      await browser.$('[data-testid="failure-reason"]').getText(),
-      /could not start .*nonexistent/,
-    );
-    assert.ok(await browser.$('[data-testid="retry"]').isExisting());
+    },
+    sidecar: "migrate",
+    reason: /finished with exit code 4/,
+    log: /newer than this Runbook/,
+  },
+  {
+    name: "an api that never becomes healthy in time",
+    options: { env: { CONVOY_READY_TIMEOUT_MS: "1" } },
+    sidecar: "api",
+    reason: /not ready after 1 ms/,
+  },
+];
 
-    const tree = app.tree();
-    await browser
-      .$('[data-testid="quit"]')
-      .click()
-      .catch(() => {});
-    await waitFor(() => app.alive(tree).length === 0, { timeout: 10_000, message: "the app to quit" });
+for (const failure of failures) {
+  describe(`Start-up failure: ${failure.name}`, () => {
+    let app;
+    before(async () => {
+      app = await launchApp(failure.options);
+    });
+    after(async () => {
+      await app?.close();
+    });
+
+    it("ends in the failure screen naming the step, with Retry and Quit", async () => {
+      const { browser } = app;
+      // The automation session starts on the (hidden) main window; the failure is on the splash.
+      assert.ok(await switchToSplash(browser));
+      await browser.$('[data-testid="launch-failure"]').waitForExist({ timeout: 30_000 });
+      assert.equal(await browser.$('[data-testid="failed-sidecar"]').getText(), failure.sidecar);
+      assert.match(await browser.$('[data-testid="failure-reason"]').getText(), failure.reason);
+      if (failure.log) {
+        const log = await browser.$('[data-testid="failure-log"]').getProperty("textContent");
+        assert.match(log, failure.log);
+      }
+      assert.ok(await browser.$('[data-testid="retry"]').isExisting());
+
+      // Nothing of the failed start is left running while the failure screen shows.
+      const sidecars = app.tree().filter(({ pid }) => /bun|sidecar/.test(commandLine(pid)));
+      assert.deepEqual(
+        sidecars.map(({ pid }) => commandLine(pid)),
+        [],
+      );
+
+      const tree = app.tree();
+      await browser
+        .$('[data-testid="quit"]')
+        .click()
+        .catch(() => {});
+      await waitFor(() => app.alive(tree).length === 0, { timeout: 10_000, message: "the app to quit" });
+    });
   });
-});
+}
 
 describe("The compiled sidecar (bun build --compile)", () => {
   let app;

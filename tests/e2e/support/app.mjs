@@ -5,6 +5,7 @@ import { mkdtempSync, readlinkSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { remote } from "webdriverio";
 import { descendants, isAlive, waitFor, withEnvironment } from "./processes.mjs";
 
@@ -12,6 +13,8 @@ const cacheDir = process.env.XDG_CACHE_HOME ?? join(process.env.HOME, ".cache");
 export const appBinary =
   process.env.APP_BIN ??
   join(process.env.CARGO_TARGET_DIR ?? join(cacheDir, "convoy/target"), "debug/runbook");
+
+export const bunBinary = fileURLToPath(new URL("../../../node_modules/.bin/bun", import.meta.url));
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -28,8 +31,9 @@ function freePort() {
  * Launches Runbook through tauri-driver. `env` is added to the app's environment
  * (tauri-driver and WebKitWebDriver pass theirs on to the app).
  */
-export async function launchApp({ env = {} } = {}) {
+export async function launchApp({ env = {}, prepare } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), "runbook-e2e-"));
+  await prepare?.(dataDir);
   const marker = `CONVOY_DATA_DIR=${dataDir}`;
   const port = await freePort();
   const nativePort = await freePort();
