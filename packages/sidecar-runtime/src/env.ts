@@ -1,6 +1,7 @@
 /**
  * The environment contract between the Rust shell and a sidecar. Secrets come
- * through the environment, never argv; no error message ever quotes the token.
+ * through the environment, never argv; no error message ever quotes the token
+ * or the Valkey password.
  */
 import { mkdirSync, statSync } from "node:fs";
 import { isAbsolute } from "node:path";
@@ -11,6 +12,13 @@ export type EnvSource = Readonly<Record<string, string | undefined>>;
 export const DEFAULT_APP_ORIGINS = ["tauri://localhost", "http://tauri.localhost"] as const;
 
 export const MIN_TOKEN_LENGTH = 32;
+export const MIN_VALKEY_PASSWORD_LENGTH = 32;
+
+/**
+ * The longest Unix socket path connect(2) accepts: sun_path is 108 bytes on
+ * Linux and 104 on macOS, including the terminating NUL.
+ */
+export const MAX_UNIX_SOCKET_PATH_BYTES = process.platform === "darwin" ? 103 : 107;
 
 /** What every role needs. */
 export interface SidecarEnv {
@@ -26,6 +34,20 @@ export interface ApiEnv extends SidecarEnv {
   token: string;
   /** Defaults plus `CONVOY_APP_ORIGINS`, without duplicates. */
   allowedOrigins: string[];
+  /** Null when the shell runs the api without Valkey. */
+  valkey: ValkeyEnv | null;
+}
+
+/** What the `worker` role needs on top. */
+export interface WorkerEnv extends SidecarEnv {
+  valkey: ValkeyEnv;
+}
+
+/** Where the shell's Valkey listens, and the per-launch password it requires. */
+export interface ValkeyEnv {
+  /** Absolute path of its Unix socket (it need not exist yet). */
+  socket: string;
+  password: string;
 }
 
 export class EnvError extends Error {
@@ -53,7 +75,12 @@ export function readApiEnv(source: EnvSource = process.env): ApiEnv {
     port: readPort(source),
     token: readToken(source),
     allowedOrigins: readOrigins(source),
+    valkey: readOptionalValkey(source),
   };
+}
+
+export function readWorkerEnv(source: EnvSource = process.env): WorkerEnv {
+  return { ...readSidecarEnv(source), valkey: readValkey(source) };
 }
 
 function readDataDir(source: EnvSource): string {
@@ -99,6 +126,43 @@ function readToken(source: EnvSource): string {
     throw new EnvError(name, `must be at least ${MIN_TOKEN_LENGTH} characters`);
   if (/\s/.test(token)) throw new EnvError(name, "must not contain whitespace");
   return token;
+}
+
+const VALKEY_SOCKET = "CONVOY_VALKEY_SOCKET";
+const VALKEY_PASSWORD = "CONVOY_VALKEY_PASSWORD";
+
+function readOptionalValkey(source: EnvSource): ValkeyEnv | null {
+  if (source[VALKEY_SOCKET]) return readValkey(source);
+  // A password with nowhere to use it means the shell and this code disagree.
+  if (source[VALKEY_PASSWORD])
+    throw new EnvError(VALKEY_SOCKET, `is required when ${VALKEY_PASSWORD} is set`);
+  return null;
+}
+
+function readValkey(source: EnvSource): ValkeyEnv {
+  const socket = source[VALKEY_SOCKET];
+  if (!socket) throw new EnvError(VALKEY_SOCKET, "is required");
+  if (!isAbsolute(socket)) {
+    throw new EnvError(VALKEY_SOCKET, `must be an absolute path (got ${JSON.stringify(socket)})`);
+  }
+  if (Buffer.byteLength(socket) > MAX_UNIX_SOCKET_PATH_BYTES) {
+    throw new EnvError(
+      VALKEY_SOCKET,
+      `must be at most ${MAX_UNIX_SOCKET_PATH_BYTES} bytes (a Unix socket path limit)`,
+    );
+  }
+  return { socket, password: readValkeyPassword(source) };
+}
+
+function readValkeyPassword(source: EnvSource): string {
+  const password = source[VALKEY_PASSWORD];
+  // Like the token: nothing about the value, not even its length.
+  if (!password) throw new EnvError(VALKEY_PASSWORD, `is required when ${VALKEY_SOCKET} is set`);
+  if (password.length < MIN_VALKEY_PASSWORD_LENGTH) {
+    throw new EnvError(VALKEY_PASSWORD, `must be at least ${MIN_VALKEY_PASSWORD_LENGTH} characters`);
+  }
+  if (/\s/.test(password)) throw new EnvError(VALKEY_PASSWORD, "must not contain whitespace");
+  return password;
 }
 
 function readOrigins(source: EnvSource): string[] {

@@ -3,10 +3,15 @@ export {
   DEFAULT_APP_ORIGINS,
   EnvError,
   type EnvSource,
+  MAX_UNIX_SOCKET_PATH_BYTES,
   MIN_TOKEN_LENGTH,
+  MIN_VALKEY_PASSWORD_LENGTH,
   readApiEnv,
   readSidecarEnv,
+  readWorkerEnv,
   type SidecarEnv,
+  type ValkeyEnv,
+  type WorkerEnv,
 } from "./env.ts";
 export { ExitCode } from "./exit-code.ts";
 export {
@@ -39,6 +44,8 @@ export {
   problemOnError,
   rejectMalformedJson,
 } from "./problem-handlers.ts";
+export { announceReady, READY_LINE } from "./ready.ts";
+export { RespError, type RespValue } from "./resp.ts";
 export {
   type ApiServer,
   type FetchHandler,
@@ -46,4 +53,16 @@ export {
   READY_LINE_PREFIX,
   serveApi,
 } from "./serve.ts";
+export {
+  connectValkey,
+  DEFAULT_RECONNECT,
+  DEFAULT_VALKEY_TIMEOUT_MS,
+  ValkeyAuthError,
+  ValkeyConnection,
+  ValkeyError,
+  type ValkeyOptions,
+  ValkeyReplyError,
+  type ValkeyStatus,
+  ValkeyUnavailableError,
+} from "./valkey.ts";
 export { watchStdin } from "./watchdog.ts";

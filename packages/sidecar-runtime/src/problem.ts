@@ -14,6 +14,7 @@ export const PROBLEM_CATALOG = {
   "payload-too-large": { status: 413, title: "Request body too large" },
   "unsupported-media-type": { status: 415, title: "Unsupported media type" },
   internal: { status: 500, title: "Internal error" },
+  "valkey-unavailable": { status: 503, title: "Valkey unavailable" },
 } as const;
 
 export type ProblemSlug = keyof typeof PROBLEM_CATALOG;

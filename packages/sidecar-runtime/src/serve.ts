@@ -1,9 +1,10 @@
 /**
  * Starts a sidecar's HTTP API on loopback and tells the shell it is ready.
  */
+import { announceReady, READY_LINE } from "./ready.ts";
 
-/** The line the shell's supervisor may wait for on stdout. */
-export const READY_LINE_PREFIX = "convoy:ready port=";
+/** The ready line of an HTTP sidecar, before its port. */
+export const READY_LINE_PREFIX = `${READY_LINE} port=`;
 
 export class PortInUseError extends Error {
   override readonly name = "PortInUseError";
@@ -36,7 +37,7 @@ export function serveApi(app: FetchHandler, options: { port: number }): ApiServe
     if (isAddressInUse(error)) throw new PortInUseError(options.port);
     throw error;
   }
-  process.stdout.write(`${READY_LINE_PREFIX}${server.port}\n`);
+  announceReady(`port=${server.port}`);
   return server;
 }
 

@@ -2,9 +2,17 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { EnvError, readApiEnv, readSidecarEnv } from "../src/env.ts";
+import {
+  EnvError,
+  MAX_UNIX_SOCKET_PATH_BYTES,
+  readApiEnv,
+  readSidecarEnv,
+  readWorkerEnv,
+} from "../src/env.ts";
 
 const TOKEN = "t0ken-".repeat(8);
+const VALKEY_PASSWORD = "v4lkey-".repeat(6);
+const VALKEY_SOCKET = "/run/user/1000/convoy-x/valkey.sock";
 const tempDirs: string[] = [];
 
 function tempDir(): string {
@@ -120,6 +128,30 @@ describe("readApiEnv", () => {
     expect(envError(() => readApiEnv(withoutToken)).message).toBe("CONVOY_API_TOKEN is required");
   });
 
+  test("runs without Valkey when CONVOY_VALKEY_SOCKET is absent or empty", () => {
+    expect(readApiEnv(valid()).valkey).toBeNull();
+    expect(readApiEnv({ ...valid(), CONVOY_VALKEY_SOCKET: "" }).valkey).toBeNull();
+  });
+
+  test("reads the Valkey socket and password when given", () => {
+    const env = readApiEnv({
+      ...valid(),
+      CONVOY_VALKEY_SOCKET: VALKEY_SOCKET,
+      CONVOY_VALKEY_PASSWORD: VALKEY_PASSWORD,
+    });
+    expect(env.valkey).toEqual({ socket: VALKEY_SOCKET, password: VALKEY_PASSWORD });
+  });
+
+  test("a Valkey password without a socket is an error", () => {
+    const error = envError(() => readApiEnv({ ...valid(), CONVOY_VALKEY_PASSWORD: VALKEY_PASSWORD }));
+    expect(error.message).toBe("CONVOY_VALKEY_SOCKET is required when CONVOY_VALKEY_PASSWORD is set");
+  });
+
+  test("a Valkey socket without a password is an error", () => {
+    const error = envError(() => readApiEnv({ ...valid(), CONVOY_VALKEY_SOCKET: VALKEY_SOCKET }));
+    expect(error.message).toBe("CONVOY_VALKEY_PASSWORD is required when CONVOY_VALKEY_SOCKET is set");
+  });
+
   test("no error message contains the token", () => {
     for (const broken of [
       { CONVOY_API_PORT: "x" },
@@ -127,6 +159,72 @@ describe("readApiEnv", () => {
       { CONVOY_DATA_DIR: "rel" },
     ]) {
       expect(envError(() => readApiEnv({ ...valid(), ...broken })).message).not.toContain(TOKEN);
+    }
+  });
+});
+
+describe("readWorkerEnv", () => {
+  const valid = () => ({
+    CONVOY_DATA_DIR: tempDir(),
+    CONVOY_VALKEY_SOCKET: VALKEY_SOCKET,
+    CONVOY_VALKEY_PASSWORD: VALKEY_PASSWORD,
+  });
+
+  test("reads a complete worker environment", () => {
+    const env = readWorkerEnv({ ...valid(), CONVOY_STDIN_WATCHDOG: "1" });
+    expect(env.valkey).toEqual({ socket: VALKEY_SOCKET, password: VALKEY_PASSWORD });
+    expect(env.stdinWatchdog).toBe(true);
+  });
+
+  test("needs no api variables", () => {
+    expect(() => readWorkerEnv(valid())).not.toThrow();
+  });
+
+  test("requires the socket", () => {
+    const { CONVOY_VALKEY_SOCKET: _, ...withoutSocket } = valid();
+    expect(envError(() => readWorkerEnv(withoutSocket)).message).toBe("CONVOY_VALKEY_SOCKET is required");
+    expect(envError(() => readWorkerEnv({ ...valid(), CONVOY_VALKEY_SOCKET: "" })).variable).toBe(
+      "CONVOY_VALKEY_SOCKET",
+    );
+  });
+
+  test("requires an absolute socket path that fits in sun_path", () => {
+    const relative = envError(() => readWorkerEnv({ ...valid(), CONVOY_VALKEY_SOCKET: "valkey.sock" }));
+    expect(relative.message).toBe('CONVOY_VALKEY_SOCKET must be an absolute path (got "valkey.sock")');
+
+    const fits = `/${"s".repeat(MAX_UNIX_SOCKET_PATH_BYTES - 1)}`;
+    expect(readWorkerEnv({ ...valid(), CONVOY_VALKEY_SOCKET: fits }).valkey.socket).toBe(fits);
+    const tooLong = envError(() => readWorkerEnv({ ...valid(), CONVOY_VALKEY_SOCKET: `${fits}s` }));
+    expect(tooLong.message).toBe(
+      `CONVOY_VALKEY_SOCKET must be at most ${MAX_UNIX_SOCKET_PATH_BYTES} bytes (a Unix socket path limit)`,
+    );
+  });
+
+  test("requires the password", () => {
+    const { CONVOY_VALKEY_PASSWORD: _, ...withoutPassword } = valid();
+    expect(envError(() => readWorkerEnv(withoutPassword)).message).toBe(
+      "CONVOY_VALKEY_PASSWORD is required when CONVOY_VALKEY_SOCKET is set",
+    );
+  });
+
+  test("rejects a short password or one with whitespace without ever quoting it", () => {
+    const short = "short-valkey-secret";
+    const shortError = envError(() => readWorkerEnv({ ...valid(), CONVOY_VALKEY_PASSWORD: short }));
+    expect(shortError.message).toBe("CONVOY_VALKEY_PASSWORD must be at least 32 characters");
+
+    const spaced = `${"p".repeat(20)} ${"q".repeat(20)}`;
+    const spacedError = envError(() => readWorkerEnv({ ...valid(), CONVOY_VALKEY_PASSWORD: spaced }));
+    expect(spacedError.message).toBe("CONVOY_VALKEY_PASSWORD must not contain whitespace");
+    expect(spacedError.message).not.toContain("p".repeat(20));
+  });
+
+  test("no error message contains the password", () => {
+    for (const broken of [
+      { CONVOY_VALKEY_SOCKET: "relative" },
+      { CONVOY_DATA_DIR: "rel" },
+      { CONVOY_STDIN_WATCHDOG: "yes" },
+    ]) {
+      expect(envError(() => readWorkerEnv({ ...valid(), ...broken })).message).not.toContain(VALKEY_PASSWORD);
     }
   });
 });

@@ -14,6 +14,7 @@ describe("problem details", () => {
       "urn:convoy:problem:payload-too-large",
       "urn:convoy:problem:unsupported-media-type",
       "urn:convoy:problem:internal",
+      "urn:convoy:problem:valkey-unavailable",
     ]);
   });
 

@@ -3,16 +3,26 @@
  * role, turns SIGTERM/SIGINT and a closed stdin into a graceful stop, and maps
  * every failure to one line on stderr and a documented exit code.
  */
-import { EnvError, ExitCode, log, PortInUseError, readSidecarEnv, watchStdin } from "@convoy/sidecar-runtime";
+import {
+  EnvError,
+  ExitCode,
+  log,
+  PortInUseError,
+  readSidecarEnv,
+  ValkeyAuthError,
+  watchStdin,
+} from "@convoy/sidecar-runtime";
 import { DatabaseError } from "./db/errors.ts";
 import { runApi } from "./roles/api.ts";
 import { runMigrate } from "./roles/migrate.ts";
 import type { Role } from "./roles/role.ts";
+import { runWorker } from "./roles/worker.ts";
 
 // A new role is a file in roles/ and a line here.
 const ROLES = new Map<string, Role>([
   ["api", runApi],
   ["migrate", runMigrate],
+  ["worker", runWorker],
 ]);
 
 /** How long a role may take to stop before the process exits anyway. */
@@ -58,6 +68,9 @@ function reportFailure(error: unknown): number {
     log.error(error.message);
     return ExitCode.usage;
   }
+  // A wrong Valkey password is an environment the shell got wrong too. The
+  // connection has logged it already.
+  if (error instanceof ValkeyAuthError) return ExitCode.usage;
   if (error instanceof PortInUseError) {
     log.error(error.message);
     return ExitCode.portInUse;

@@ -7,9 +7,10 @@ import { writeFileSync } from "node:fs";
 import { apiDocument, createApp } from "./api/app.ts";
 
 // The document comes from the route declarations alone; these values only
-// satisfy createApp and never reach it (no port, no token, no data).
+// satisfy createApp and never reach it (no port, no token, no data, no Valkey).
 const app = createApp({
   db: new Database(":memory:"),
+  valkey: null,
   token: "openapi-document-has-no-token-in-it",
   port: 1,
   allowedOrigins: [],

@@ -34,7 +34,7 @@ beforeEach(() => {
   const dataDir = temp.create();
   db = openDatabase(databasePath(dataDir), { create: true });
   migrate(db, { migrations: MIGRATIONS, backupPath: (from) => backupPath(dataDir, from) });
-  app = createApp({ db, token: TOKEN, port: PORT, allowedOrigins: ["tauri://localhost"] });
+  app = createApp({ db, valkey: null, token: TOKEN, port: PORT, allowedOrigins: ["tauri://localhost"] });
 });
 
 afterEach(() => {
@@ -78,7 +78,12 @@ describe("GET /health", () => {
   test("answers without a token", async () => {
     const response = await call("/health", { token: null });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: "ok", version: "0.1.0", schemaVersion: 1 });
+    expect(await response.json()).toEqual({
+      status: "ok",
+      version: "0.1.0",
+      schemaVersion: 1,
+      valkey: "disabled",
+    });
   });
 });
 
@@ -202,11 +207,14 @@ describe("GET /jobs", () => {
 });
 
 describe("security", () => {
-  test.each(["/jobs", "/jobs/x", "/openapi.json", "/nowhere"])("%s requires the token", async (path) => {
-    const response = await call(path, { token: null });
-    expect(response.headers.get("www-authenticate")).toBe("Bearer");
-    await expectProblem(response, 401, "unauthorized");
-  });
+  test.each(["/jobs", "/jobs/x", "/workers", "/openapi.json", "/nowhere"])(
+    "%s requires the token",
+    async (path) => {
+      const response = await call(path, { token: null });
+      expect(response.headers.get("www-authenticate")).toBe("Bearer");
+      await expectProblem(response, 401, "unauthorized");
+    },
+  );
 
   test("a wrong token is refused", async () => {
     await expectProblem(await call("/jobs", { token: "b".repeat(64) }), 401, "unauthorized");
@@ -235,7 +243,7 @@ describe("GET /openapi.json", () => {
     const document = (await response.json()) as { openapi: string; info: { title: string }; paths: object };
     expect(document.openapi).toBe("3.1.0");
     expect(document.info.title).toBe("Runbook API");
-    expect(Object.keys(document.paths)).toEqual(["/health", "/jobs", "/jobs/{id}"]);
+    expect(Object.keys(document.paths)).toEqual(["/health", "/jobs", "/jobs/{id}", "/workers"]);
   });
 });
 

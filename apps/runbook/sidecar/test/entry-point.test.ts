@@ -6,77 +6,23 @@
 import { Database } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
-import type { Subprocess } from "bun";
+import { RedisServer } from "@convoy/sidecar-runtime/testing";
 import { databasePath } from "../src/db/database.ts";
+import { exitWithin, Sidecars } from "./sidecar-process.ts";
 import { TempDirs } from "./temp-dirs.ts";
 
-const SIDECAR_DIR = join(import.meta.dir, "..");
 const TIMEOUT_MS = 20_000;
 
-type Child = Subprocess<"pipe", "pipe", "pipe">;
-
-/** Everything a stream has produced so far, collected in the background. */
-class StreamText {
-  text = "";
-  readonly finished: Promise<void>;
-
-  constructor(stream: ReadableStream<Uint8Array>) {
-    const decoder = new TextDecoder();
-    this.finished = (async () => {
-      for await (const chunk of stream) this.text += decoder.decode(chunk, { stream: true });
-    })();
-  }
-
-  async waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpExecArray> {
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      const match = pattern.exec(this.text);
-      if (match) return match;
-      if (performance.now() > deadline) throw new Error(`timed out waiting for ${pattern}; got ${this.text}`);
-      await Bun.sleep(20);
-    }
-  }
-}
-
-interface Sidecar {
-  child: Child;
-  stdout: StreamText;
-  stderr: StreamText;
-}
-
 const temp = new TempDirs();
-const children: Child[] = [];
+const sidecars = new Sidecars();
 
 afterEach(async () => {
-  // Even after a failed assertion, no child outlives its test.
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    await child.exited;
-  }
+  await sidecars.killAll();
   temp.removeAll();
 });
 
-function startSidecar(args: string[], env: Record<string, string>): Sidecar {
-  const child = Bun.spawn([process.execPath, "src/main.ts", ...args], {
-    cwd: SIDECAR_DIR,
-    // Only what the shell would pass, plus what bun itself needs.
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-    stdin: "pipe",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  children.push(child);
-  return { child, stdout: new StreamText(child.stdout), stderr: new StreamText(child.stderr) };
-}
-
-/** Runs a sidecar to completion. */
-async function runSidecar(args: string[], env: Record<string, string>) {
-  const sidecar = startSidecar(args, env);
-  const exitCode = await sidecar.child.exited;
-  await Promise.all([sidecar.stdout.finished, sidecar.stderr.finished]);
-  return { exitCode, stdout: sidecar.stdout.text, stderr: sidecar.stderr.text };
-}
+const startSidecar = (args: string[], env: Record<string, string>) => sidecars.start(args, env);
+const runSidecar = (args: string[], env: Record<string, string>) => sidecars.run(args, env);
 
 function freePort(): number {
   const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
@@ -112,7 +58,12 @@ describe("migrate then api", () => {
       const base = `http://127.0.0.1:${port}`;
       const health = await fetch(`${base}/health`);
       expect(health.status).toBe(200);
-      expect(await health.json()).toEqual({ status: "ok", version: "0.1.0", schemaVersion: 1 });
+      expect(await health.json()).toEqual({
+        status: "ok",
+        version: "0.1.0",
+        schemaVersion: 1,
+        valkey: "disabled",
+      });
 
       const auth = { Authorization: `Bearer ${token}` };
       const created = await fetch(`${base}/jobs`, {
@@ -155,6 +106,60 @@ describe("migrate then api", () => {
       api.child.stdin.end();
       const outcome = await Promise.race([api.child.exited, Bun.sleep(2000).then(() => "still running")]);
       expect(outcome).toBe(0);
+    },
+    TIMEOUT_MS,
+  );
+});
+
+describe("valkey, migrate, api, worker", () => {
+  test(
+    "the api reads the worker's heartbeat, and stays healthy through a Valkey outage",
+    async () => {
+      const valkey = await RedisServer.start();
+      try {
+        const dataDir = temp.create();
+        const valkeyEnv = { CONVOY_VALKEY_SOCKET: valkey.socket, CONVOY_VALKEY_PASSWORD: valkey.password };
+        expect((await runSidecar(["migrate"], { CONVOY_DATA_DIR: dataDir })).exitCode).toBe(0);
+        const port = freePort();
+        const token = newToken();
+        const api = startSidecar(["api"], { ...apiEnv(dataDir, port, token), ...valkeyEnv });
+        await api.stdout.waitFor(/^convoy:ready port=/m);
+        const worker = startSidecar(["worker"], { CONVOY_DATA_DIR: dataDir, ...valkeyEnv });
+        await worker.stdout.waitFor(/^convoy:ready worker\n/m);
+
+        const base = `http://127.0.0.1:${port}`;
+        const auth = { headers: { Authorization: `Bearer ${token}` } };
+        const health = async () =>
+          ((await (await fetch(`${base}/health`)).json()) as { valkey: string }).valkey;
+        const workers = await fetch(`${base}/workers`, auth);
+        expect(workers.status).toBe(200);
+        const body = (await workers.json()) as { heartbeat: { pid: number; at: string } | null };
+        expect(body.heartbeat?.pid).toBe(worker.child.pid);
+        expect(await health()).toBe("up");
+
+        await valkey.kill("SIGKILL");
+        await api.stderr.waitFor(/valkey unavailable, retrying name=api/, 2000);
+        expect(await health()).toBe("down");
+        const unavailable = await fetch(`${base}/workers`, auth);
+        expect(unavailable.status).toBe(503);
+        expect(((await unavailable.json()) as { type: string }).type).toBe(
+          "urn:convoy:problem:valkey-unavailable",
+        );
+
+        await valkey.launch();
+        await api.stderr.waitFor(/valkey back name=api/, 2000);
+        expect(await health()).toBe("up");
+
+        for (const sidecar of [worker, api]) {
+          sidecar.child.kill("SIGTERM");
+          expect(await exitWithin(sidecar.child, 2000)).toBe(0);
+          await sidecar.stderr.finished;
+          expect(sidecar.stderr.text).not.toContain(valkey.password);
+          expect(sidecar.stderr.text).not.toContain(token);
+        }
+      } finally {
+        await valkey.dispose();
+      }
     },
     TIMEOUT_MS,
   );
@@ -222,7 +227,7 @@ describe("refusals", () => {
       for (const args of [[], ["wrker"]]) {
         const result = await runSidecar(args, { CONVOY_DATA_DIR: temp.create() });
         expect(result.exitCode).toBe(2);
-        expect(result.stderr).toStartWith("usage: runbook-sidecar <api|migrate>");
+        expect(result.stderr).toStartWith("usage: runbook-sidecar <api|migrate|worker>");
         expect(result.stderr.split("\n")).toHaveLength(2);
       }
     },

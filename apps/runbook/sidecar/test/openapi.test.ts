@@ -2,27 +2,44 @@ import { Database } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { connectValkey, LineLogger } from "@convoy/sidecar-runtime";
 import { apiDocument, createApp } from "../src/api/app.ts";
 import { TempDirs } from "./temp-dirs.ts";
 
 const temp = new TempDirs();
 afterEach(() => temp.removeAll());
 
-function documentFor(port: number, token: string): string {
+function documentFor(port: number, token: string, valkeySocket?: string): string {
+  // Never connected: the document must not depend on Valkey being there, or up.
+  const valkey =
+    valkeySocket === undefined
+      ? null
+      : connectValkey({
+          socket: valkeySocket,
+          password: "p".repeat(32),
+          name: "openapi-test",
+          logger: new LineLogger(() => {}),
+        });
   const app = createApp({
     db: new Database(":memory:"),
+    valkey,
     token,
     port,
     allowedOrigins: ["http://localhost:5173"],
   });
-  return JSON.stringify(apiDocument(app), null, 2);
+  const document = JSON.stringify(apiDocument(app), null, 2);
+  valkey?.close();
+  return document;
 }
 
 describe("the OpenAPI document", () => {
-  test("does not depend on the port, the token or the origins", () => {
+  test("does not depend on the port, the token, the origins or Valkey", () => {
     const token = "t".repeat(40);
     const document = documentFor(4000, token);
     expect(documentFor(5000, "u".repeat(40))).toBe(document);
+    const valkeySocket = join(temp.create(), "valkey.sock");
+    expect(documentFor(4000, token, valkeySocket)).toBe(document);
+    expect(document).not.toContain(valkeySocket);
     expect(document).not.toContain(token);
     expect(document).not.toContain("4000");
   });

@@ -2,16 +2,25 @@
  * The Runbook HTTP API: guard first, then routes, every error as problem+json.
  */
 import type { Database } from "bun:sqlite";
-import { apiGuard, problemNotFound, problemOnError, rejectMalformedJson } from "@convoy/sidecar-runtime";
+import {
+  apiGuard,
+  problemNotFound,
+  problemOnError,
+  rejectMalformedJson,
+  type ValkeyConnection,
+} from "@convoy/sidecar-runtime";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { registerJobRoutes } from "../jobs/routes.ts";
 import { JobStore } from "../jobs/store.ts";
 import { RUNBOOK_VERSION } from "../version.ts";
+import { registerWorkerRoutes } from "../workers/routes.ts";
 import { registerHealthRoute } from "./health.ts";
 import { validationHook } from "./problems.ts";
 
 export interface AppOptions {
   db: Database;
+  /** Null when the shell runs the api without Valkey. */
+  valkey: ValkeyConnection | null;
   token: string;
   port: number;
   allowedOrigins: readonly string[];
@@ -40,8 +49,9 @@ export function createApp(options: AppOptions): OpenAPIHono {
   app.use(rejectMalformedJson);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
-  registerHealthRoute(app, options.db);
+  registerHealthRoute(app, options.db, options.valkey);
   registerJobRoutes(app, new JobStore(options.db));
+  registerWorkerRoutes(app, options.valkey);
   app.doc31("/openapi.json", DOCUMENT_CONFIG);
   return app;
 }

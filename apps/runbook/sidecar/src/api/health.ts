@@ -1,7 +1,9 @@
 /**
  * GET /health: the shell's readiness probe, the only route without a token.
+ * It answers 200 whenever the api itself is alive, Valkey or not.
  */
 import type { Database } from "bun:sqlite";
+import type { ValkeyConnection } from "@convoy/sidecar-runtime";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
 import { schemaVersion } from "../db/migrator.ts";
 import { RUNBOOK_VERSION } from "../version.ts";
@@ -12,6 +14,9 @@ const HealthSchema = z
     status: z.literal("ok"),
     version: z.string(),
     schemaVersion: z.number().int(),
+    valkey: z.enum(["up", "down", "disabled"]).openapi({
+      description: "The api's connection to Valkey; disabled when the api runs without one",
+    }),
   })
   .openapi("Health");
 
@@ -26,9 +31,18 @@ const healthRoute = createRoute({
   },
 });
 
-export function registerHealthRoute(app: OpenAPIHono, db: Database): void {
-  // Reading the schema version also proves the database still answers.
+export function registerHealthRoute(app: OpenAPIHono, db: Database, valkey: ValkeyConnection | null): void {
   app.openapi(healthRoute, (c) =>
-    c.json({ status: "ok" as const, version: RUNBOOK_VERSION, schemaVersion: schemaVersion(db) }, 200),
+    c.json(
+      {
+        status: "ok" as const,
+        version: RUNBOOK_VERSION,
+        // Reading the schema version also proves the database still answers.
+        schemaVersion: schemaVersion(db),
+        // The connection's state, not a round trip: the probe stays instant.
+        valkey: valkey === null ? ("disabled" as const) : valkey.status(),
+      },
+      200,
+    ),
   );
 }

@@ -37,6 +37,7 @@ const PROBLEM_DESCRIPTIONS = {
   413: "The request body is too large",
   415: "The request body is not application/json",
   500: "An unexpected server error",
+  503: "A service the api depends on (Valkey) is unavailable; retry later",
 } as const;
 
 type ProblemStatusCode = keyof typeof PROBLEM_DESCRIPTIONS;

@@ -52,6 +52,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/workers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getWorkers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -61,11 +77,16 @@ export interface components {
             status: "ok";
             version: string;
             schemaVersion: number;
+            /**
+             * @description The api's connection to Valkey; disabled when the api runs without one
+             * @enum {string}
+             */
+            valkey: "up" | "down" | "disabled";
         };
         /** @description RFC 9457 problem details; switch on `type` */
         Problem: {
             /** @enum {string} */
-            type: "urn:convoy:problem:validation" | "urn:convoy:problem:malformed-json" | "urn:convoy:problem:unauthorized" | "urn:convoy:problem:forbidden-host" | "urn:convoy:problem:forbidden-origin" | "urn:convoy:problem:not-found" | "urn:convoy:problem:payload-too-large" | "urn:convoy:problem:unsupported-media-type" | "urn:convoy:problem:internal";
+            type: "urn:convoy:problem:validation" | "urn:convoy:problem:malformed-json" | "urn:convoy:problem:unauthorized" | "urn:convoy:problem:forbidden-host" | "urn:convoy:problem:forbidden-origin" | "urn:convoy:problem:not-found" | "urn:convoy:problem:payload-too-large" | "urn:convoy:problem:unsupported-media-type" | "urn:convoy:problem:internal" | "urn:convoy:problem:valkey-unavailable";
             title: string;
             status: number;
             detail?: string;
@@ -101,6 +122,19 @@ export interface components {
             command: string;
             /** @description Defaults to the first 60 characters of the command */
             name?: string;
+        };
+        Workers: {
+            /** @description The worker's last heartbeat; null when none was written in the last 5000 ms */
+            heartbeat: components["schemas"]["Heartbeat"] | null;
+        };
+        Heartbeat: {
+            /** @description The worker's process id */
+            pid: number;
+            /**
+             * Format: date-time
+             * @description When the worker last wrote its heartbeat
+             */
+            at: string;
         };
     };
     responses: never;
@@ -345,6 +379,62 @@ export interface operations {
             };
             /** @description An unexpected server error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWorkers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The worker's heartbeat */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Workers"];
+                };
+            };
+            /** @description The bearer token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Host or Origin header is not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service the api depends on (Valkey) is unavailable; retry later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
