@@ -11,8 +11,8 @@ pub enum StartError {
     OneShotFailed { code: Option<i32> },
     #[error("not ready after {} ms", timeout.as_millis())]
     NotReady { timeout: Duration },
-    #[error("start-up was cancelled")]
-    Cancelled,
+    #[error("cannot start: {reason}")]
+    Graph { reason: String },
 }
 
 /// A failed start: which sidecar, why, and the last lines it printed.

@@ -1,21 +1,29 @@
-//! Starts sidecar processes in order behind readiness probes, keeps their
-//! recent output, and stops them in reverse order.
+//! Starts sidecar processes in dependency order behind readiness probes,
+//! restarts them when they crash, keeps their output, and stops them in
+//! reverse order, leaving nothing behind.
 //!
 //! This crate has no Tauri dependency: the shell adapts it, and its tests run
 //! real child processes without a window.
 
 mod error;
+mod graph;
+mod ledger;
 mod log;
 mod probe;
 mod process;
+mod restart;
 mod secret;
 mod spec;
+mod status;
 mod supervisor;
 
 pub use error::{StartError, StartFailure};
+pub use graph::GraphError;
+pub use ledger::{LaunchLedger, LAUNCH_ID_ENV};
 pub use log::LogBuffer;
 pub use probe::ReadinessProbe;
-pub use process::RunningSidecar;
+pub use restart::{RestartMode, RestartPolicy};
 pub use secret::{free_loopback_port, random_token};
 pub use spec::{SidecarKind, SidecarSpec};
-pub use supervisor::{StartStep, Supervisor};
+pub use status::{SidecarState, SidecarStatus};
+pub use supervisor::{StartStep, StatusListener, Supervisor, SupervisorError, SupervisorOptions};

@@ -1,10 +1,12 @@
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
 use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::TcpStream,
+    io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt},
+    net::{TcpStream, UnixStream},
     time::timeout,
 };
+
+use crate::log::LogBuffer;
 
 /// How the supervisor knows a service sidecar is ready.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,11 +17,15 @@ pub enum ReadinessProbe {
     Tcp { port: u16 },
     /// Ready when `GET http://127.0.0.1:<port><path>` answers 200.
     HttpGet { port: u16, path: String },
+    /// Ready when a Redis-protocol server on a Unix socket answers `AUTH` and `PING`.
+    RedisPing { socket: PathBuf, password: String },
+    /// Ready when the sidecar prints a line starting with `prefix` (after this start).
+    ReadyLine { prefix: String },
 }
 
 impl ReadinessProbe {
-    /// One attempt; `false` means "not yet".
-    pub async fn check(&self) -> bool {
+    /// One attempt; `false` means "not yet". `log` is the sidecar's output.
+    pub async fn check(&self, log: &LogBuffer) -> bool {
         const ATTEMPT: Duration = Duration::from_millis(500);
         match self {
             Self::Started => true,
@@ -33,6 +39,11 @@ impl ReadinessProbe {
                     Ok(Ok(true))
                 )
             }
+            Self::RedisPing { socket, password } => matches!(
+                timeout(ATTEMPT, redis_ping(socket, password)).await,
+                Ok(Ok(true))
+            ),
+            Self::ReadyLine { prefix } => log.ready_line_seen(prefix),
         }
     }
 }
@@ -54,6 +65,43 @@ async fn http_get_ok(port: u16, path: &str) -> std::io::Result<bool> {
     // "HTTP/1.1 200 " — the status code is the second token.
     let head = String::from_utf8_lossy(&head[..filled]);
     Ok(head.split(' ').nth(1) == Some("200"))
+}
+
+async fn redis_ping(socket: &std::path::Path, password: &str) -> std::io::Result<bool> {
+    let mut stream = UnixStream::connect(socket).await?;
+    let auth = resp_command(&["AUTH", password]);
+    let ping = resp_command(&["PING"]);
+    stream.write_all(&[auth, ping].concat()).await?;
+    Ok(read_reply(&mut stream).await? == "+OK" && read_reply(&mut stream).await? == "+PONG")
+}
+
+/// A command in RESP: an array of bulk strings.
+fn resp_command(parts: &[&str]) -> Vec<u8> {
+    let mut out = format!("*{}\r\n", parts.len()).into_bytes();
+    for part in parts {
+        out.extend_from_slice(format!("${}\r\n", part.len()).as_bytes());
+        out.extend_from_slice(part.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// One simple-string or error reply line, without its CRLF.
+async fn read_reply<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S) -> std::io::Result<String> {
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while line.len() < 512 {
+        if stream.read(&mut byte).await? == 0 {
+            break;
+        }
+        if byte[0] == b'\n' {
+            break;
+        }
+        line.push(byte[0]);
+    }
+    Ok(String::from_utf8_lossy(&line)
+        .trim_end_matches('\r')
+        .to_owned())
 }
 
 #[cfg(test)]
@@ -80,29 +128,74 @@ mod tests {
         let ok = serve_once("200 OK").await;
         let unavailable = serve_once("503 Service Unavailable").await;
         let path = "/health".to_owned();
-        assert!(
-            ReadinessProbe::HttpGet {
-                port: ok,
-                path: path.clone()
-            }
-            .check()
-            .await
-        );
-        assert!(
-            !ReadinessProbe::HttpGet {
-                port: unavailable,
-                path
-            }
-            .check()
-            .await
-        );
+        let log = LogBuffer::new(1, vec![]);
+        let probe = |port| ReadinessProbe::HttpGet {
+            port,
+            path: path.clone(),
+        };
+        assert!(probe(ok).check(&log).await);
+        assert!(!probe(unavailable).check(&log).await);
     }
 
     #[tokio::test]
     async fn probes_fail_on_a_closed_port() {
         let port = crate::free_loopback_port().expect("port");
-        assert!(!ReadinessProbe::Tcp { port }.check().await);
+        let log = LogBuffer::new(1, vec![]);
+        assert!(!ReadinessProbe::Tcp { port }.check(&log).await);
         let path = "/health".to_owned();
-        assert!(!ReadinessProbe::HttpGet { port, path }.check().await);
+        assert!(!ReadinessProbe::HttpGet { port, path }.check(&log).await);
+    }
+
+    #[tokio::test]
+    async fn redis_ping_needs_the_right_password() {
+        let dir = std::env::temp_dir().join(format!("convoy-probe-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let socket = dir.join("v.sock");
+        let mut server = tokio::process::Command::new("redis-server")
+            .args(["--port", "0", "--save", "", "--appendonly", "no"])
+            .arg("--unixsocket")
+            .arg(&socket)
+            .args(["--requirepass", "right-password"])
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("redis-server is installed (scripts/setup.sh)");
+        let log = LogBuffer::new(1, vec![]);
+        let probe = |password: &str| ReadinessProbe::RedisPing {
+            socket: socket.clone(),
+            password: password.to_owned(),
+        };
+        let mut ready = false;
+        for _ in 0..200 {
+            if probe("right-password").check(&log).await {
+                ready = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(ready, "redis-server answered PING");
+        assert!(!probe("wrong-password").check(&log).await);
+        let _ = server.kill().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn ready_line_probe_reads_the_log() {
+        let log = LogBuffer::new(10, vec![]);
+        let probe = ReadinessProbe::ReadyLine {
+            prefix: "convoy:ready".into(),
+        };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("rt");
+        log.push("starting");
+        assert!(!rt.block_on(probe.check(&log)));
+        log.push("convoy:ready worker");
+        assert!(rt.block_on(probe.check(&log)));
+        log.mark_restart();
+        assert!(
+            !rt.block_on(probe.check(&log)),
+            "a new start needs a new ready line"
+        );
     }
 }

@@ -10,15 +10,14 @@ use crate::{error::StartError, log::LogBuffer, spec::SidecarSpec};
 
 /// A sidecar process the supervisor owns, leader of its own process group.
 pub struct RunningSidecar {
-    pub name: String,
     pub pid: u32,
-    pub log: LogBuffer,
     child: Child,
     /// Held open for the sidecar's life: its closing tells the sidecar the
     /// shell is gone, even if the shell was killed outright.
     stdin: Option<ChildStdin>,
     readers: Vec<JoinHandle<()>>,
     grace: Duration,
+    stopped: bool,
 }
 
 impl RunningSidecar {
@@ -42,29 +41,23 @@ impl RunningSidecar {
             reason: err.to_string(),
         })?;
         let pid = child.id().unwrap_or_default();
+        log.mark_restart();
         let mut readers = Vec::with_capacity(2);
         if let Some(stdout) = child.stdout.take() {
             let log = log.clone();
-            let prefix = spec.name.clone();
-            readers.push(tokio::spawn(
-                async move { log.drain(stdout, &prefix).await },
-            ));
+            readers.push(tokio::spawn(async move { log.drain(stdout).await }));
         }
         if let Some(stderr) = child.stderr.take() {
             let log = log.clone();
-            let prefix = spec.name.clone();
-            readers.push(tokio::spawn(
-                async move { log.drain(stderr, &prefix).await },
-            ));
+            readers.push(tokio::spawn(async move { log.drain(stderr).await }));
         }
         Ok(Self {
-            name: spec.name.clone(),
             pid,
-            log,
             stdin: child.stdin.take(),
             child,
             readers,
             grace: spec.grace,
+            stopped: false,
         })
     }
 
@@ -94,6 +87,7 @@ impl RunningSidecar {
 
     /// SIGTERM to the whole group, the grace period, then SIGKILL.
     pub async fn stop(&mut self) {
+        self.stopped = true;
         self.stdin.take();
         platform::signal_group(self.pid, platform::Signal::Terminate);
         if timeout(self.grace, self.child.wait()).await.is_err() {
@@ -104,6 +98,22 @@ impl RunningSidecar {
         platform::signal_group(self.pid, platform::Signal::Kill);
         self.flush_output().await;
     }
+}
+
+impl Drop for RunningSidecar {
+    /// A sidecar dropped without `stop` (an aborted start, a panic) takes its
+    /// whole process group with it.
+    fn drop(&mut self) {
+        if !self.stopped {
+            platform::signal_group(self.pid, platform::Signal::Kill);
+        }
+    }
+}
+
+/// Sends SIGKILL to a sidecar's process group at once; for exit paths that
+/// cannot wait (a panic, a fatal signal).
+pub fn kill_group_now(pgid: u32) {
+    platform::signal_group(pgid, platform::Signal::Kill);
 }
 
 #[cfg(unix)]
