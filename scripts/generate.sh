@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates every generated file from its one source of truth:
 #   Rust commands/events  -> apps/runbook/ui/src/lib/bindings.ts   (tauri-specta)
+#   supervisor plugin     -> crates/tauri-plugin-convoy-supervisor/guest-js/bindings.ts
 #   api zod schemas       -> apps/runbook/sidecar/openapi.json     (OpenAPI 3.1)
 #   openapi.json          -> apps/runbook/ui/src/lib/api/schema.d.ts (openapi-typescript)
 # With --check, regenerates into a temporary place and fails if anything committed differs.
@@ -12,8 +13,9 @@ SCHEMA="$ROOT/apps/runbook/ui/src/lib/api/schema.d.ts"
 if [ "${1:-}" = "--check" ]; then
   tmp="$(mktemp -d)"
   trap 'rm -rf "$tmp"' EXIT
-  step "Checking bindings.ts against the Rust declarations"
+  step "Checking the bindings against the Rust declarations"
   cargo test -p runbook --lib bindings_are_current --quiet
+  cargo test -p tauri-plugin-convoy-supervisor --lib bindings_are_current --quiet
   step "Checking openapi.json and schema.d.ts against the api's schemas"
   bun "$ROOT/apps/runbook/sidecar/src/openapi.ts" "$tmp/openapi.json"
   openapi-typescript "$OPENAPI" --output "$tmp/schema.d.ts" --silent
@@ -25,8 +27,9 @@ if [ "${1:-}" = "--check" ]; then
   exit 0
 fi
 
-step "Generating bindings.ts"
+step "Generating the bindings"
 UPDATE_BINDINGS=1 cargo test -p runbook --lib bindings_are_current --quiet
+UPDATE_BINDINGS=1 cargo test -p tauri-plugin-convoy-supervisor --lib bindings_are_current --quiet
 step "Generating openapi.json and schema.d.ts"
 bun "$ROOT/apps/runbook/sidecar/src/openapi.ts" "$OPENAPI"
 openapi-typescript "$OPENAPI" --output "$SCHEMA" --silent

@@ -2,7 +2,7 @@
 
 use tauri_specta::{collect_commands, collect_events, Builder};
 
-use crate::features::{api, app, launch, sidecars};
+use crate::features::{api, app, launch};
 
 pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
@@ -14,9 +14,15 @@ pub fn builder() -> Builder<tauri::Wry> {
             launch::commands::launch_state,
             launch::commands::retry_launch::<tauri::Wry>,
             api::commands::api_endpoint,
-            sidecars::commands::sidecar_logs,
         ])
-        .events(collect_events![launch::types::LaunchState])
+        // The supervisor plugin's events are declared here, so their names
+        // stay `sidecar:status` and `sidecar:log`; its commands have their
+        // own bindings in the plugin's `guest-js`.
+        .events(collect_events![
+            launch::types::LaunchState,
+            tauri_plugin_convoy_supervisor::StatusEvent,
+            tauri_plugin_convoy_supervisor::LogEvent,
+        ])
 }
 
 #[cfg(test)]

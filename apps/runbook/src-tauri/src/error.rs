@@ -11,12 +11,6 @@ pub enum CommandError {
     /// A start-up is already under way.
     #[error("start-up is already running")]
     LaunchInProgress,
-    /// No sidecar has this name.
-    #[error("there is no sidecar named {name:?}")]
-    UnknownSidecar { name: String },
-    /// An argument was well-formed JSON but not an acceptable value.
-    #[error("invalid {field}: {reason}")]
-    InvalidArgument { field: String, reason: String },
 }
 
 pub type CommandResult<T> = Result<T, CommandError>;

@@ -11,6 +11,7 @@ mod windows;
 
 use features::launch::{self, service::Launcher, types::LaunchPhase};
 use tauri::{Manager, RunEvent, WindowEvent};
+use tauri_plugin_convoy_supervisor::Config as SupervisorConfig;
 
 pub fn run() {
     let builder = bindings::builder();
@@ -20,8 +21,17 @@ pub fn run() {
             builder.mount_events(app);
             let paths = paths::AppPaths::resolve(app.handle())?;
             let token = convoy_supervisor::random_token()?;
+            let valkey_password = convoy_supervisor::random_token()?;
+            app.handle()
+                .plugin(tauri_plugin_convoy_supervisor::init(SupervisorConfig {
+                    secrets: vec![token.clone(), valkey_password.clone()],
+                    log_dir: Some(paths.log_dir.clone()),
+                    ledger: Some(paths.ledger()),
+                    echo: cfg!(debug_assertions),
+                    handle_signals: true,
+                }))?;
             let program = sidecars::SidecarProgram::locate();
-            app.manage(Launcher::new(paths, token, program));
+            app.manage(Launcher::new(paths, token, valkey_password, program));
             windows::create(app.handle())?;
             launch::service::start(app.handle())?;
             Ok(())
@@ -44,10 +54,9 @@ pub fn run() {
         {
             app.exit(0);
         }
-        RunEvent::Exit => {
-            let supervisor = app.state::<Launcher>().supervisor.clone();
-            tauri::async_runtime::block_on(supervisor.stop_all());
-        }
+        // The supervisor plugin has stopped the sidecars by now (it sees
+        // `Exit` first: plugins are called before this closure).
+        RunEvent::Exit => app.state::<Launcher>().paths.remove_runtime_dir(),
         _ => {}
     });
 }

@@ -63,32 +63,138 @@ impl SidecarProgram {
 /// What the sidecars need to know about this launch.
 pub struct LaunchConfig {
     pub data_dir: PathBuf,
+    pub runtime_dir: PathBuf,
     pub api_port: u16,
     pub api_token: String,
+    pub valkey: PathBuf,
+    pub valkey_password: String,
 }
 
-/// migrate (one-shot, must exit 0) → api (ready when `/health` answers).
+impl LaunchConfig {
+    pub fn valkey_socket(&self) -> PathBuf {
+        self.runtime_dir.join("valkey.sock")
+    }
+
+    pub fn valkey_config(&self) -> PathBuf {
+        self.runtime_dir.join("valkey.conf")
+    }
+
+    pub fn valkey_data(&self) -> PathBuf {
+        self.data_dir.join("valkey")
+    }
+}
+
+/// Path to the Valkey (or Redis) server; overrides the lookup on `PATH`.
+pub const VALKEY_ENV: &str = "CONVOY_VALKEY";
+
+/// `valkey-server` if installed, else `redis-server` (Debian's package speaks
+/// the same protocol), found on `PATH`.
+pub fn locate_valkey() -> PathBuf {
+    if let Some(path) = std::env::var_os(VALKEY_ENV).filter(|p| !p.is_empty()) {
+        return PathBuf::from(path);
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    ["valkey-server", "redis-server"]
+        .iter()
+        .find_map(|name| {
+            std::env::split_paths(&path)
+                .map(|dir| dir.join(name))
+                .find(|candidate| candidate.is_file())
+        })
+        .unwrap_or_else(|| PathBuf::from("valkey-server"))
+}
+
+/// Commands no Runbook process needs and an intruder would want.
+const RENAMED_AWAY: &[&str] = &[
+    "CONFIG", "DEBUG", "MODULE", "SHUTDOWN", "REPLICAOF", "SLAVEOF", "SYNC", "PSYNC", "MIGRATE",
+    "FLUSHALL", "FLUSHDB", "ACL", "BGREWRITEAOF", "BGSAVE", "SAVE", "MONITOR", "CLUSTER",
+    "FAILOVER",
+];
+
+/// Valkey's configuration: no TCP listener, a socket only this user can open,
+/// a per-launch password, an append-only file in the app's data dir, and the
+/// dangerous commands renamed away. Kept in a file (0600, in the private
+/// runtime directory) so the password is never in argv.
+pub fn valkey_config(config: &LaunchConfig) -> String {
+    let mut text = format!(
+        "port 0\n\
+         unixsocket {socket}\n\
+         unixsocketperm 600\n\
+         requirepass {password}\n\
+         dir {data}\n\
+         appendonly yes\n\
+         appendfsync everysec\n\
+         save \"\"\n\
+         daemonize no\n\
+         logfile \"\"\n\
+         protected-mode yes\n",
+        socket = config.valkey_socket().display(),
+        password = config.valkey_password,
+        data = config.valkey_data().display(),
+    );
+    for command in RENAMED_AWAY {
+        text.push_str(&format!("rename-command {command} \"\"\n"));
+    }
+    text
+}
+
+/// Writes the Valkey config (0600) and creates its data directory.
+pub fn write_valkey_config(config: &LaunchConfig) -> std::io::Result<()> {
+    std::fs::create_dir_all(config.valkey_data())?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(config.valkey_config())?;
+    std::io::Write::write_all(&mut file, valkey_config(config).as_bytes())
+}
+
+/// valkey (PING) → migrate (one-shot, must exit 0) → api (`GET /health`) →
+/// worker (its ready line, printed once it has reached Valkey).
 pub fn runbook_sidecars(program: &SidecarProgram, config: &LaunchConfig) -> Vec<SidecarSpec> {
     let data_dir = config.data_dir.display().to_string();
+    let socket = config.valkey_socket().display().to_string();
     let api_timeout = std::env::var(READY_TIMEOUT_ENV)
         .ok()
         .and_then(|ms| ms.parse().ok())
         .map(Duration::from_millis)
         .unwrap_or(Duration::from_secs(20));
+    let with_valkey = |spec: SidecarSpec| {
+        spec.env("CONVOY_DATA_DIR", &data_dir)
+            .env("CONVOY_VALKEY_SOCKET", &socket)
+            .env("CONVOY_VALKEY_PASSWORD", &config.valkey_password)
+            .depends_on(["valkey"])
+    };
     vec![
+        SidecarSpec::new("valkey", &config.valkey)
+            .args([config.valkey_config().display().to_string()])
+            .probe(ReadinessProbe::RedisPing {
+                socket: config.valkey_socket(),
+                password: config.valkey_password.clone(),
+            })
+            // Time to write its append-only file on SIGTERM.
+            .grace(Duration::from_secs(5))
+            .ready_timeout(Duration::from_secs(10)),
         program
             .role("migrate")
             .one_shot()
             .env("CONVOY_DATA_DIR", &data_dir)
+            .depends_on(["valkey"])
             .ready_timeout(Duration::from_secs(60)),
-        program
-            .role("api")
-            .env("CONVOY_DATA_DIR", &data_dir)
+        with_valkey(program.role("api"))
             .env("CONVOY_API_PORT", config.api_port.to_string())
             .env("CONVOY_API_TOKEN", &config.api_token)
+            .depends_on(["migrate"])
+            .port(config.api_port)
             .probe(ReadinessProbe::HttpGet {
                 port: config.api_port,
                 path: "/health".into(),
+            })
+            .ready_timeout(api_timeout),
+        with_valkey(program.role("worker"))
+            .depends_on(["api"])
+            .probe(ReadinessProbe::ReadyLine {
+                prefix: "convoy:ready".into(),
             })
             .ready_timeout(api_timeout),
     ]
@@ -98,26 +204,56 @@ pub fn runbook_sidecars(program: &SidecarProgram, config: &LaunchConfig) -> Vec<
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_token_travels_in_the_environment_never_in_argv() {
-        let program = SidecarProgram::compiled(PathBuf::from("/opt/runbook-sidecar"));
-        let config = LaunchConfig {
+    fn config() -> LaunchConfig {
+        LaunchConfig {
             data_dir: PathBuf::from("/tmp/data"),
+            runtime_dir: PathBuf::from("/run/user/1000/runbook-x"),
             api_port: 4321,
             api_token: "t".repeat(64),
-        };
-        let specs = runbook_sidecars(&program, &config);
+            valkey: PathBuf::from("/usr/bin/redis-server"),
+            valkey_password: "p".repeat(64),
+        }
+    }
+
+    #[test]
+    fn the_graph_is_valkey_migrate_api_worker() {
+        let program = SidecarProgram::compiled(PathBuf::from("/opt/runbook-sidecar"));
+        let specs = runbook_sidecars(&program, &config());
         let names: Vec<_> = specs.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(names, ["migrate", "api"]);
-        let api = &specs[1];
+        assert_eq!(names, ["valkey", "migrate", "api", "worker"]);
+        assert_eq!(specs[2].depends_on, ["valkey", "migrate"]);
+        assert_eq!(specs[3].depends_on, ["valkey", "api"]);
+    }
+
+    #[test]
+    fn secrets_travel_in_the_environment_or_a_private_file_never_in_argv() {
+        let program = SidecarProgram::compiled(PathBuf::from("/opt/runbook-sidecar"));
+        let config = config();
+        let specs = runbook_sidecars(&program, &config);
+        for spec in &specs {
+            for arg in &spec.args {
+                assert!(!arg.contains(&config.api_token), "{}: {arg}", spec.name);
+                assert!(!arg.contains(&config.valkey_password), "{}: {arg}", spec.name);
+            }
+        }
+        let api = &specs[2];
         assert_eq!(api.args, ["api"]);
-        assert!(api.args.iter().all(|arg| !arg.contains(&config.api_token)));
         assert!(api
             .env
             .contains(&("CONVOY_API_TOKEN".to_owned(), config.api_token.clone())));
-        assert!(!specs[0]
-            .env
-            .iter()
-            .any(|(key, _)| key == "CONVOY_API_TOKEN"));
+        let holds_token = |spec: &SidecarSpec| spec.env.iter().any(|(k, _)| k == "CONVOY_API_TOKEN");
+        assert!(!holds_token(&specs[1]) && !holds_token(&specs[3]));
+    }
+
+    #[test]
+    fn valkey_listens_on_a_private_socket_only() {
+        let text = valkey_config(&config());
+        assert!(text.contains("port 0\n"));
+        assert!(text.contains("unixsocket /run/user/1000/runbook-x/valkey.sock\n"));
+        assert!(text.contains("unixsocketperm 600\n"));
+        assert!(text.contains(&format!("requirepass {}\n", "p".repeat(64))));
+        assert!(text.contains("appendonly yes\n"));
+        assert!(text.contains("rename-command CONFIG \"\"\n"));
+        assert!(!text.contains("bind "));
     }
 }

@@ -6,6 +6,7 @@ describe("describeError", () => {
   it("words every shell error type", () => {
     expect(describeError({ type: "ApiNotReady" })).toMatch(/still starting/);
     expect(describeError({ type: "UnknownSidecar", name: "db" })).toContain("db");
+    expect(describeError({ type: "NotRestartable", name: "migrate" })).toMatch(/migrate.*once/);
     expect(describeError({ type: "InvalidArgument", field: "limit", reason: "must be 1 to 1000" })).toBe(
       "Invalid limit: must be 1 to 1000.",
     );
@@ -22,9 +23,9 @@ describe("describeError", () => {
   });
 
   it("turns Tauri's string rejections into a typed error", () => {
-    expect(shellError("invalid args `limit` for command `sidecar_logs`")).toEqual({
+    expect(shellError("invalid args `limit` for command `plugin:convoy-supervisor|logs`")).toEqual({
       type: "IpcRejected",
-      message: "invalid args `limit` for command `sidecar_logs`",
+      message: "invalid args `limit` for command `plugin:convoy-supervisor|logs`",
     });
     expect(shellError({ type: "ApiNotReady" })).toEqual({ type: "ApiNotReady" });
   });

@@ -17,13 +17,13 @@ export const commands = {
 	retryLaunch: () => typedError<null, CommandError>(__TAURI_INVOKE("retry_launch")),
 	/**  The api's base URL and token, once the api is ready. */
 	apiEndpoint: () => typedError<ApiEndpoint, CommandError>(__TAURI_INVOKE("api_endpoint")),
-	/**  The last `limit` lines a sidecar printed (secrets redacted). */
-	sidecarLogs: (name: string, limit: number) => typedError<string[], CommandError>(__TAURI_INVOKE("sidecar_logs", { name, limit })),
 };
 
 /** Events */
 export const events = {
 	launchProgress: makeEvent<LaunchState, LaunchState>("launch:progress"),
+	sidecarLog: makeEvent<SidecarLogBatch, SidecarLogBatch>("sidecar:log"),
+	sidecarStatus: makeEvent<SidecarStatus, SidecarStatus>("sidecar:status"),
 };
 
 /* Types */
@@ -48,11 +48,7 @@ export type CommandError =
 /**  The API sidecar has not finished starting (or failed to). */
 { type: "ApiNotReady" } | 
 /**  A start-up is already under way. */
-{ type: "LaunchInProgress" } | 
-/**  No sidecar has this name. */
-{ type: "UnknownSidecar"; name: string } | 
-/**  An argument was well-formed JSON but not an acceptable value. */
-{ type: "InvalidArgument"; field: string; reason: string };
+{ type: "LaunchInProgress" };
 
 /**  Why start-up stopped, for the failure screen. */
 export type LaunchFailure = {
@@ -76,6 +72,34 @@ export type LaunchStep = {
 	status: StepStatus,
 	/**  Milliseconds from its start to ready. */
 	elapsedMs: number | null,
+};
+
+/**  New output from one sidecar, batched; sent as `sidecar:log`. */
+export type SidecarLogBatch = {
+	sidecar: string,
+	lines: string[],
+	/**  Lines printed since the previous batch that are not in this one (too many to send). */
+	skipped: number,
+	/**  Lines the sidecar has printed in all; the last of `lines` is number `total`. */
+	total: number,
+};
+
+/**  Where a sidecar is in its life. */
+export type SidecarState = "pending" | "starting" | "ready" | "restarting" | "failed" | "stopped";
+
+/**  One sidecar's status; sent whole as `sidecar:status` on every change. */
+export type SidecarStatus = {
+	name: string,
+	state: SidecarState,
+	pid: number | null,
+	port: number | null,
+	/**  Restarts since the app started, manual ones included. */
+	restarts: number,
+	lastExitCode: number | null,
+	/**  Why it failed, when `state` is `failed`. */
+	reason: string | null,
+	/**  When `state` last changed, in seconds since the Unix epoch. */
+	since: number,
 };
 
 export type StepStatus = "pending" | "starting" | "ready" | "failed";

@@ -1,11 +1,15 @@
+import type { SidecarError } from "tauri-plugin-convoy-supervisor-api";
 import type { Problem } from "./api/client";
 import type { CommandError } from "./bindings";
 
-/** A shell error, or Tauri's own string rejection (bad arguments, denied permission) made typed. */
-export type ShellError = CommandError | { type: "IpcRejected"; message: string };
+/**
+ * A shell error (the app's commands or the supervisor plugin's), or Tauri's
+ * own string rejection (bad arguments, denied permission) made typed.
+ */
+export type ShellError = CommandError | SidecarError | { type: "IpcRejected"; message: string };
 
 export function shellError(error: unknown): ShellError {
-  if (typeof error === "object" && error !== null && "type" in error) return error as CommandError;
+  if (typeof error === "object" && error !== null && "type" in error) return error as ShellError;
   return { type: "IpcRejected", message: error instanceof Error ? error.message : String(error) };
 }
 
@@ -19,6 +23,8 @@ export function describeError(error: ShellError | Problem): string {
       return "Runbook is already starting.";
     case "UnknownSidecar":
       return `There is no service called “${error.name}”.`;
+    case "NotRestartable":
+      return `“${error.name}” runs once at start-up and cannot be restarted.`;
     case "InvalidArgument":
       return `Invalid ${error.field}: ${error.reason}.`;
     case "IpcRejected":

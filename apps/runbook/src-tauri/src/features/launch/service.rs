@@ -1,10 +1,11 @@
 use std::sync::{
     atomic::{AtomicBool, Ordering},
-    Arc, Mutex, PoisonError,
+    Mutex, PoisonError,
 };
 
-use convoy_supervisor::{free_loopback_port, StartError, StartFailure, Supervisor};
+use convoy_supervisor::{free_loopback_port, StartError, StartFailure};
 use tauri::{AppHandle, Manager, Runtime};
+use tauri_plugin_convoy_supervisor::SupervisorExt;
 use tauri_specta::Event;
 
 use super::types::{LaunchPhase, LaunchState};
@@ -12,15 +13,15 @@ use crate::{
     error::{CommandError, CommandResult},
     features::api::types::ApiEndpoint,
     paths::AppPaths,
-    sidecars::{runbook_sidecars, LaunchConfig, SidecarProgram},
+    sidecars::{locate_valkey, runbook_sidecars, write_valkey_config, LaunchConfig, SidecarProgram},
     windows,
 };
 
 /// Runs start-up and remembers where it got to.
 pub struct Launcher {
-    pub supervisor: Arc<Supervisor>,
-    paths: AppPaths,
+    pub paths: AppPaths,
     token: String,
+    valkey_password: String,
     program: SidecarProgram,
     state: Mutex<LaunchState>,
     endpoint: Mutex<Option<ApiEndpoint>>,
@@ -28,11 +29,16 @@ pub struct Launcher {
 }
 
 impl Launcher {
-    pub fn new(paths: AppPaths, token: String, program: SidecarProgram) -> Self {
+    pub fn new(
+        paths: AppPaths,
+        token: String,
+        valkey_password: String,
+        program: SidecarProgram,
+    ) -> Self {
         Self {
-            supervisor: Arc::new(Supervisor::new(vec![token.clone()])),
             paths,
             token,
+            valkey_password,
             program,
             state: Mutex::new(LaunchState::starting(Vec::<String>::new())),
             endpoint: Mutex::new(None),
@@ -88,32 +94,38 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) -> CommandResult<()> {
 
 async fn run<R: Runtime>(app: &AppHandle<R>) {
     let launcher = app.state::<Launcher>();
+    let fail_before_start = |sidecar: &str, reason: String| {
+        let failure = StartFailure {
+            sidecar: sidecar.into(),
+            error: StartError::Spawn {
+                program: sidecar.into(),
+                reason,
+            },
+            last_lines: Vec::new(),
+        };
+        launcher.update(app, |state| state.fail(&failure));
+    };
     let api_port = match free_loopback_port() {
         Ok(port) => port,
-        Err(err) => {
-            let failure = StartFailure {
-                sidecar: "api".into(),
-                error: StartError::Spawn {
-                    program: "api".into(),
-                    reason: format!("no free loopback port: {err}"),
-                },
-                last_lines: Vec::new(),
-            };
-            launcher.update(app, |state| state.fail(&failure));
-            return;
-        }
+        Err(err) => return fail_before_start("api", format!("no free loopback port: {err}")),
     };
     let config = LaunchConfig {
         data_dir: launcher.paths.data_dir.clone(),
+        runtime_dir: launcher.paths.runtime_dir.clone(),
         api_port,
         api_token: launcher.token.clone(),
+        valkey: locate_valkey(),
+        valkey_password: launcher.valkey_password.clone(),
     };
+    if let Err(err) = write_valkey_config(&config) {
+        return fail_before_start("valkey", format!("could not write its config: {err}"));
+    }
     let specs = runbook_sidecars(&launcher.program, &config);
     let names: Vec<String> = specs.iter().map(|spec| spec.name.clone()).collect();
     launcher.update(app, |state| *state = LaunchState::starting(names));
 
-    let result = launcher
-        .supervisor
+    let supervisor = app.sidecars().supervisor();
+    let result = supervisor
         .start_all(&specs, |step| {
             launcher.update(app, |state| state.apply(&step))
         })

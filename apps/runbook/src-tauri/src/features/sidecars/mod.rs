@@ -1,3 +1,0 @@
-//! The sidecars as the UI sees them.
-
-pub mod commands;

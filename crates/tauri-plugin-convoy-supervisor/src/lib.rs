@@ -1,0 +1,254 @@
+//! The Convoy supervisor as a Tauri plugin.
+//!
+//! The supervisor itself (`convoy-supervisor`) has no Tauri dependency; this
+//! crate adapts it: typed commands (`list`, `restart`, `logs`), a
+//! `sidecar:status` event on every change and batched `sidecar:log` events,
+//! and the exit paths that must stop every sidecar: a normal exit, the last
+//! window closing, SIGTERM and SIGINT, and a panic on the main thread. A
+//! SIGKILLed shell cannot run code; its sidecars go by PDEATHSIG, their stdin
+//! watchdog, and the launch ledger the next launch reads.
+//!
+//! Register it from the app's `setup`, once the app's directories are known:
+//! `app.handle().plugin(tauri_plugin_convoy_supervisor::init(config))?`.
+//! Its events are declared in the app's own bindings (see [`events`]) so their
+//! names stay `sidecar:status` and `sidecar:log`.
+
+mod commands;
+mod error;
+mod models;
+mod pump;
+
+use std::{
+    path::PathBuf,
+    sync::{Arc, Mutex, PoisonError},
+};
+
+use convoy_supervisor::{LaunchLedger, Supervisor, SupervisorOptions};
+use tauri::{
+    plugin::{Builder, TauriPlugin},
+    AppHandle, Emitter, Manager, RunEvent, Runtime,
+};
+use tauri_specta::Event;
+
+pub use commands::MAX_LOG_LINES;
+pub use error::{Error, Result};
+pub use models::{SidecarLogBatch, SidecarLogs, SidecarState, SidecarStatus};
+
+/// The plugin's name: its commands are `plugin:convoy-supervisor|<command>`.
+pub const PLUGIN_NAME: &str = "convoy-supervisor";
+
+/// How the supervisor treats this app's sidecars.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// Redacted from every line any sidecar prints (tokens, passwords).
+    pub secrets: Vec<String>,
+    /// Each sidecar's output also goes to `<log_dir>/<name>.log`, rotated.
+    pub log_dir: Option<PathBuf>,
+    /// A file recording each launch, so the next one can clean up after a crash.
+    pub ledger: Option<PathBuf>,
+    /// Each line is also printed to the shell's stderr (for development).
+    pub echo: bool,
+    /// Stop the app (and so the sidecars) on SIGTERM and SIGINT.
+    pub handle_signals: bool,
+}
+
+/// The supervisor, in the app's state.
+pub struct Sidecars {
+    supervisor: Arc<Supervisor>,
+    ledger: Mutex<Option<LaunchLedger>>,
+}
+
+impl Sidecars {
+    pub fn supervisor(&self) -> Arc<Supervisor> {
+        self.supervisor.clone()
+    }
+
+    pub fn statuses(&self) -> Vec<SidecarStatus> {
+        self.supervisor
+            .statuses()
+            .iter()
+            .map(SidecarStatus::from)
+            .collect()
+    }
+
+    /// Stops every sidecar, the last started first, and closes this launch's
+    /// ledger entry. Blocks; for the app's exit.
+    pub fn shutdown(&self) {
+        tauri::async_runtime::block_on(self.supervisor.stop_all());
+        if let Some(ledger) = self
+            .ledger
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        {
+            ledger.close();
+        }
+    }
+}
+
+/// Access to the supervisor from anything that can reach the app.
+pub trait SupervisorExt<R: Runtime> {
+    fn sidecars(&self) -> tauri::State<'_, Sidecars>;
+}
+
+impl<R: Runtime, T: Manager<R>> SupervisorExt<R> for T {
+    fn sidecars(&self) -> tauri::State<'_, Sidecars> {
+        self.state::<Sidecars>()
+    }
+}
+
+/// The plugin's commands, for its bindings (`guest-js/bindings.ts`).
+pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
+    tauri_specta::Builder::<R>::new()
+        .plugin_name(PLUGIN_NAME)
+        .disable_serde_phases()
+        .commands(tauri_specta::collect_commands![
+            commands::list,
+            commands::restart,
+            commands::logs,
+        ])
+}
+
+/// The plugin's event types, for the app to list in its own `collect_events!`.
+pub type StatusEvent = SidecarStatus;
+pub type LogEvent = SidecarLogBatch;
+
+pub fn init<R: Runtime>(config: Config) -> TauriPlugin<R> {
+    let handler = specta_builder::<R>().invoke_handler();
+    Builder::new(PLUGIN_NAME)
+        .invoke_handler(handler)
+        .setup(move |app, _api| {
+            let launch_id = convoy_supervisor::random_token()?[..16].to_owned();
+            let ledger = match &config.ledger {
+                Some(path) => {
+                    let (ledger, killed) = LaunchLedger::open(path, launch_id.clone())?;
+                    if killed > 0 {
+                        eprintln!("convoy: stopped {killed} process(es) a previous launch left running");
+                    }
+                    Some(ledger)
+                }
+                None => None,
+            };
+            let emitter = app.clone();
+            let supervisor = Supervisor::new(
+                SupervisorOptions {
+                    secrets: config.secrets.clone(),
+                    log_dir: config.log_dir.clone(),
+                    echo: config.echo,
+                    launch_id: Some(launch_id),
+                },
+                Arc::new(move |status| {
+                    // No window listening is not an error: windows read `list` when they open.
+                    let _ = emitter.emit(SidecarStatus::NAME, SidecarStatus::from(status));
+                }),
+            );
+            let supervisor = Arc::new(supervisor);
+            install_panic_hook(&supervisor);
+            app.manage(Sidecars {
+                supervisor: supervisor.clone(),
+                ledger: Mutex::new(ledger),
+            });
+            pump::spawn(app.clone(), supervisor);
+            if config.handle_signals {
+                exit_on_signals(app.clone());
+            }
+            Ok(())
+        })
+        .on_event(|app, event| {
+            if let RunEvent::Exit = event {
+                app.sidecars().shutdown();
+            }
+        })
+        .build()
+}
+
+/// A panic on the main thread ends the app without `RunEvent::Exit`: kill
+/// every sidecar's process group on the way out. Panics on other threads are
+/// caught by their runtimes and the app keeps running, so they are left alone.
+fn install_panic_hook(supervisor: &Arc<Supervisor>) {
+    let supervisor = Arc::downgrade(supervisor);
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() == Some("main") {
+            if let Some(supervisor) = supervisor.upgrade() {
+                supervisor.kill_all_now();
+            }
+        }
+        previous(info);
+    }));
+}
+
+/// SIGTERM and SIGINT exit the app the normal way, which stops the sidecars.
+fn exit_on_signals<R: Runtime>(app: AppHandle<R>) {
+    #[cfg(unix)]
+    tauri::async_runtime::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            eprintln!("convoy: could not watch SIGTERM/SIGINT");
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        app.exit(0);
+    });
+    #[cfg(not(unix))]
+    let _ = app;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use specta_typescript::Typescript;
+
+    /// Fails when `guest-js/bindings.ts` differs from what the Rust declares.
+    /// `UPDATE_BINDINGS=1 cargo test -p tauri-plugin-convoy-supervisor` rewrites it.
+    #[test]
+    fn bindings_are_current() {
+        let committed = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("guest-js/bindings.ts");
+        let fresh = std::env::temp_dir().join(format!(
+            "convoy-supervisor-bindings-{}.ts",
+            std::process::id()
+        ));
+        super::specta_builder::<tauri::Wry>()
+            .export(Typescript::default(), &fresh)
+            .expect("bindings export");
+        let generated = std::fs::read_to_string(&fresh).expect("read export");
+        let _ = std::fs::remove_file(&fresh);
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::write(&committed, &generated).expect("write bindings");
+            return;
+        }
+        let current = std::fs::read_to_string(&committed).unwrap_or_default();
+        assert!(
+            current == generated,
+            "{} is out of date: run `npm run generate`",
+            committed.display()
+        );
+    }
+
+    #[test]
+    fn statuses_serialize_for_the_ui() {
+        let mut status = convoy_supervisor::SidecarStatus::pending("api", Some(4000));
+        status.pid = Some(42);
+        let json = serde_json::to_value(super::SidecarStatus::from(&status)).expect("json");
+        assert_eq!(json["name"], "api");
+        assert_eq!(json["state"], "pending");
+        assert_eq!(json["port"], 4000);
+        assert_eq!(json["pid"], 42);
+        assert!(json["lastExitCode"].is_null());
+        assert!(json["since"].as_u64().is_some_and(|s| s > 1_700_000_000));
+    }
+
+    #[test]
+    fn errors_are_tagged() {
+        let json = serde_json::to_value(super::Error::UnknownSidecar { name: "x".into() })
+            .expect("json");
+        assert_eq!(json, serde_json::json!({"type": "UnknownSidecar", "name": "x"}));
+    }
+}
