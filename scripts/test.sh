@@ -33,6 +33,14 @@ run "biome" biome ci --error-on-warnings .
 run "tsc --noEmit" typecheck
 run "build (UI + debug shell)" bash scripts/build.sh
 run "clippy -D warnings" cargo clippy --workspace --all-targets -- -D warnings
+# Compiled here, not run: the supervisor's Job Object (Windows) and kqueue (macOS) paths.
+cross_check() {
+  local target
+  for target in x86_64-pc-windows-gnu x86_64-apple-darwin; do
+    cargo clippy -p convoy-supervisor --target "$target" --lib --tests -- -D warnings || return 1
+  done
+}
+run "clippy: supervisor for Windows and macOS" cross_check
 run "generated files are current" bash scripts/generate.sh --check
 run "cargo test" cargo test --workspace
 run "bun test: sidecar runtime" bash -c "cd packages/sidecar-runtime && bun test"

@@ -22,6 +22,8 @@ pub use graph::GraphError;
 pub use ledger::{LaunchLedger, LAUNCH_ID_ENV};
 pub use log::LogBuffer;
 pub use probe::ReadinessProbe;
+#[cfg(target_os = "macos")]
+pub use process::watch_parent_exit;
 pub use restart::{RestartMode, RestartPolicy};
 pub use secret::{free_loopback_port, random_token};
 pub use spec::{SidecarKind, SidecarSpec};

@@ -361,7 +361,14 @@ async fn start_one(shared: &Shared, entry: &Entry) -> Result<Option<RunningSidec
             s.pid = None;
             s.last_exit_code = Some(0);
         }),
-        Err(error) => entry.fail(shared, error.to_string()),
+        Err(error) => entry.update(shared, |s| {
+            s.enter(SidecarState::Failed);
+            s.pid = None;
+            s.reason = Some(error.to_string());
+            if let StartError::ExitedEarly { code } | StartError::OneShotFailed { code } = error {
+                s.last_exit_code = *code;
+            }
+        }),
     }
     outcome
 }

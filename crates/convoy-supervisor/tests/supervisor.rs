@@ -1,4 +1,5 @@
 //! The supervisor against real child processes (`sh`, `sleep`, a tiny HTTP server in Python).
+#![cfg(unix)]
 
 use std::{
     sync::{Arc, Mutex},

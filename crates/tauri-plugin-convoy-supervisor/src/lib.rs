@@ -123,7 +123,9 @@ pub fn init<R: Runtime>(config: Config) -> TauriPlugin<R> {
                 Some(path) => {
                     let (ledger, killed) = LaunchLedger::open(path, launch_id.clone())?;
                     if killed > 0 {
-                        eprintln!("convoy: stopped {killed} process(es) a previous launch left running");
+                        eprintln!(
+                            "convoy: stopped {killed} process(es) a previous launch left running"
+                        );
                     }
                     Some(ledger)
                 }
@@ -247,8 +249,11 @@ mod tests {
 
     #[test]
     fn errors_are_tagged() {
-        let json = serde_json::to_value(super::Error::UnknownSidecar { name: "x".into() })
-            .expect("json");
-        assert_eq!(json, serde_json::json!({"type": "UnknownSidecar", "name": "x"}));
+        let json =
+            serde_json::to_value(super::Error::UnknownSidecar { name: "x".into() }).expect("json");
+        assert_eq!(
+            json,
+            serde_json::json!({"type": "UnknownSidecar", "name": "x"})
+        );
     }
 }

@@ -6,6 +6,8 @@ use convoy_supervisor::{ReadinessProbe, SidecarSpec};
 
 /// Path to a compiled sidecar executable; overrides the default lookup.
 pub const SIDECAR_ENV: &str = "CONVOY_SIDECAR";
+/// A fixed port for the api (for poking at it with curl); a free one otherwise.
+pub const API_PORT_ENV: &str = "CONVOY_API_PORT";
 /// How long the api may take to answer `/health`, in milliseconds.
 pub const READY_TIMEOUT_ENV: &str = "CONVOY_READY_TIMEOUT_MS";
 
@@ -106,8 +108,23 @@ pub fn locate_valkey() -> PathBuf {
 
 /// Commands no Runbook process needs and an intruder would want.
 const RENAMED_AWAY: &[&str] = &[
-    "CONFIG", "DEBUG", "MODULE", "SHUTDOWN", "REPLICAOF", "SLAVEOF", "SYNC", "PSYNC", "MIGRATE",
-    "FLUSHALL", "FLUSHDB", "ACL", "BGREWRITEAOF", "BGSAVE", "SAVE", "MONITOR", "CLUSTER",
+    "CONFIG",
+    "DEBUG",
+    "MODULE",
+    "SHUTDOWN",
+    "REPLICAOF",
+    "SLAVEOF",
+    "SYNC",
+    "PSYNC",
+    "MIGRATE",
+    "FLUSHALL",
+    "FLUSHDB",
+    "ACL",
+    "BGREWRITEAOF",
+    "BGSAVE",
+    "SAVE",
+    "MONITOR",
+    "CLUSTER",
     "FAILOVER",
 ];
 
@@ -200,6 +217,19 @@ pub fn runbook_sidecars(program: &SidecarProgram, config: &LaunchConfig) -> Vec<
     ]
 }
 
+/// The api's port: `CONVOY_API_PORT` if set, else a free loopback port.
+pub fn api_port() -> std::io::Result<u16> {
+    match std::env::var(API_PORT_ENV) {
+        Ok(port) if !port.is_empty() => port.parse().map_err(|_| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("{API_PORT_ENV}={port:?} is not a port number"),
+            )
+        }),
+        _ => convoy_supervisor::free_loopback_port(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,7 +263,11 @@ mod tests {
         for spec in &specs {
             for arg in &spec.args {
                 assert!(!arg.contains(&config.api_token), "{}: {arg}", spec.name);
-                assert!(!arg.contains(&config.valkey_password), "{}: {arg}", spec.name);
+                assert!(
+                    !arg.contains(&config.valkey_password),
+                    "{}: {arg}",
+                    spec.name
+                );
             }
         }
         let api = &specs[2];
@@ -241,7 +275,8 @@ mod tests {
         assert!(api
             .env
             .contains(&("CONVOY_API_TOKEN".to_owned(), config.api_token.clone())));
-        let holds_token = |spec: &SidecarSpec| spec.env.iter().any(|(k, _)| k == "CONVOY_API_TOKEN");
+        let holds_token =
+            |spec: &SidecarSpec| spec.env.iter().any(|(k, _)| k == "CONVOY_API_TOKEN");
         assert!(!holds_token(&specs[1]) && !holds_token(&specs[3]));
     }
 

@@ -3,7 +3,7 @@ use std::sync::{
     Mutex, PoisonError,
 };
 
-use convoy_supervisor::{free_loopback_port, StartError, StartFailure};
+use convoy_supervisor::{StartError, StartFailure};
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_convoy_supervisor::SupervisorExt;
 use tauri_specta::Event;
@@ -13,7 +13,10 @@ use crate::{
     error::{CommandError, CommandResult},
     features::api::types::ApiEndpoint,
     paths::AppPaths,
-    sidecars::{locate_valkey, runbook_sidecars, write_valkey_config, LaunchConfig, SidecarProgram},
+    sidecars::{
+        api_port, locate_valkey, runbook_sidecars, write_valkey_config, LaunchConfig,
+        SidecarProgram,
+    },
     windows,
 };
 
@@ -105,9 +108,9 @@ async fn run<R: Runtime>(app: &AppHandle<R>) {
         };
         launcher.update(app, |state| state.fail(&failure));
     };
-    let api_port = match free_loopback_port() {
+    let api_port = match api_port() {
         Ok(port) => port,
-        Err(err) => return fail_before_start("api", format!("no free loopback port: {err}")),
+        Err(err) => return fail_before_start("api", format!("no port for the api: {err}")),
     };
     let config = LaunchConfig {
         data_dir: launcher.paths.data_dir.clone(),
