@@ -25,4 +25,4 @@ cleanup() { [ -z "$xvfb_pid" ] || kill "$xvfb_pid" 2>/dev/null || true; }
 trap cleanup EXIT
 
 cd "$ROOT/tests/e2e"
-node --test --test-concurrency=1 --test-timeout=240000 ./*.test.mjs
+node --test --test-concurrency=1 --test-timeout=600000 ./*.test.mjs

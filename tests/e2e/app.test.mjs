@@ -53,20 +53,23 @@ describe("Runbook in the real webview", () => {
   });
 
   it("returns typed errors for bad command arguments", async () => {
-    const unknown = await invoke(app.browser, "sidecar_logs", { name: "nope", limit: 5 });
+    const logsCommand = "plugin:convoy-supervisor|logs";
+    const unknown = await invoke(app.browser, logsCommand, { name: "nope", limit: 5 });
     assert.deepEqual(unknown, { ok: false, error: { type: "UnknownSidecar", name: "nope" } });
-    const badLimit = await invoke(app.browser, "sidecar_logs", { name: "api", limit: 0 });
+    const badLimit = await invoke(app.browser, logsCommand, { name: "api", limit: 0 });
     assert.equal(badLimit.ok, false);
     assert.equal(badLimit.error.type, "InvalidArgument");
     assert.equal(badLimit.error.field, "limit");
+    const oneShot = await invoke(app.browser, "plugin:convoy-supervisor|restart", { name: "migrate" });
+    assert.deepEqual(oneShot, { ok: false, error: { type: "NotRestartable", name: "migrate" } });
     // A wrong type is refused by Tauri before the command runs; the app keeps working.
-    const wrongType = await invoke(app.browser, "sidecar_logs", { name: 42, limit: "x" });
+    const wrongType = await invoke(app.browser, logsCommand, { name: 42, limit: "x" });
     assert.equal(wrongType.ok, false);
-    const logs = await invoke(app.browser, "sidecar_logs", { name: "api", limit: 50 });
+    const logs = await invoke(app.browser, logsCommand, { name: "api", limit: 50 });
     assert.equal(logs.ok, true);
     assert.ok(
-      logs.value.some((line) => line.includes("convoy:ready")),
-      logs.value.join("\n"),
+      logs.value.lines.some((line) => line.includes("convoy:ready")),
+      logs.value.lines.join("\n"),
     );
   });
 

@@ -115,6 +115,8 @@ impl LogBuffer {
     /// how many in between were no longer kept or were cut, and the new count.
     pub fn since(&self, seen: u64, limit: usize) -> (Vec<String>, u64, u64) {
         let inner = self.lock();
+        // A count from an earlier buffer (the sidecars were started afresh) means "nothing seen".
+        let seen = if seen > inner.total { 0 } else { seen };
         let kept_from = inner.total - inner.lines.len() as u64;
         let first = seen.max(kept_from);
         let available = usize::try_from(inner.total - first).unwrap_or(usize::MAX);
@@ -278,6 +280,8 @@ mod tests {
             log.since(3, 3),
             (vec!["7".into(), "8".into(), "9".into()], 4, 10)
         );
+        // A count beyond this buffer's (from a buffer since replaced) starts over.
+        assert_eq!(log.since(50, 2), (vec!["8".into(), "9".into()], 8, 10));
     }
 
     #[tokio::test]

@@ -28,7 +28,8 @@ pub fn spawn<R: Runtime>(app: AppHandle<R>, supervisor: Arc<Supervisor>) {
                 else {
                     continue;
                 };
-                // A fresh start of the whole set counts from zero again.
+                // A fresh start of the whole set counts from zero again
+                // (`logs_since` then answered from zero too).
                 let before = if total < before { 0 } else { before };
                 if total == before {
                     continue;

@@ -33,6 +33,11 @@ function scriptedPlatform(initial: LaunchState, retryResult: Result<null, Comman
     quit: async () => {
       calls.push("quit");
     },
+    sidecars: async () => [],
+    onSidecarStatus: async () => () => {},
+    sidecarLogs: async (name) => ({ status: "error", error: { type: "UnknownSidecar", name } }),
+    onSidecarLog: async () => () => {},
+    restartSidecar: async (name) => ({ status: "error", error: { type: "UnknownSidecar", name } }),
   };
   return { platform, calls, emit: (state: LaunchState) => act(() => listener?.(state)) };
 }

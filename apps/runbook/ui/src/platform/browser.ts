@@ -29,5 +29,11 @@ export function browserPlatform(hash: string): Platform {
         ? { status: "ok", data: { baseUrl, token } }
         : { status: "error", error: { type: "ApiNotReady" } },
     quit: async () => window.close(),
+    // No shell, so no sidecars: the api (if any) was started by hand.
+    sidecars: async () => [],
+    onSidecarStatus: async () => () => {},
+    sidecarLogs: async (name) => ({ status: "error", error: { type: "UnknownSidecar", name } }),
+    onSidecarLog: async () => () => {},
+    restartSidecar: async (name) => ({ status: "error", error: { type: "UnknownSidecar", name } }),
   };
 }

@@ -1,6 +1,7 @@
+import { commands as supervisor } from "tauri-plugin-convoy-supervisor-api";
 import { commands, events } from "../lib/bindings";
 import { shellError } from "../lib/errors";
-import type { Platform } from "./types";
+import type { Platform, Result } from "./types";
 
 /** Turns a rejection Tauri raised before the command ran (bad arguments, a denied permission) into a typed error. */
 async function guarded<T>(call: () => Promise<T>): Promise<T> {
@@ -11,12 +12,30 @@ async function guarded<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * `guarded` for commands with typed errors. The generated wrapper hands any
+ * non-`Error` rejection back as the command's error, so Tauri's own string
+ * rejections would pass for a typed error; they are thrown as `IpcRejected` instead.
+ */
+async function guardedResult<T, E>(call: () => Promise<Result<T, E>>): Promise<Result<T, E>> {
+  const result = await guarded(call);
+  if (result.status === "error" && (typeof result.error !== "object" || result.error === null)) {
+    throw shellError(result.error);
+  }
+  return result;
+}
+
 export const tauriPlatform: Platform = {
   kind: "tauri",
   appInfo: () => guarded(commands.appInfo),
   launchState: () => guarded(commands.launchState),
   onLaunchProgress: (listener) => events.launchProgress.listen((event) => listener(event.payload)),
-  retryLaunch: () => guarded(commands.retryLaunch),
-  apiEndpoint: () => guarded(commands.apiEndpoint),
+  retryLaunch: () => guardedResult(commands.retryLaunch),
+  apiEndpoint: () => guardedResult(commands.apiEndpoint),
   quit: () => guarded(commands.quit),
+  sidecars: () => guarded(supervisor.list),
+  onSidecarStatus: (listener) => events.sidecarStatus.listen((event) => listener(event.payload)),
+  sidecarLogs: (name, limit) => guardedResult(() => supervisor.logs(name, limit)),
+  onSidecarLog: (listener) => events.sidecarLog.listen((event) => listener(event.payload)),
+  restartSidecar: (name) => guardedResult(() => supervisor.restart(name)),
 };

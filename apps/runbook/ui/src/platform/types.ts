@@ -1,4 +1,12 @@
-import type { ApiEndpoint, AppInfo, CommandError, LaunchState } from "../lib/bindings";
+import type { SidecarError, SidecarLogs } from "tauri-plugin-convoy-supervisor-api";
+import type {
+  ApiEndpoint,
+  AppInfo,
+  CommandError,
+  LaunchState,
+  SidecarLogBatch,
+  SidecarStatus,
+} from "../lib/bindings";
 
 export type Result<T, E> = { status: "ok"; data: T } | { status: "error"; error: E };
 
@@ -15,4 +23,13 @@ export interface Platform {
   retryLaunch(): Promise<Result<null, CommandError>>;
   apiEndpoint(): Promise<Result<ApiEndpoint, CommandError>>;
   quit(): Promise<void>;
+  /** Every sidecar's status, in start order. */
+  sidecars(): Promise<SidecarStatus[]>;
+  /** Calls `listener` on every sidecar's status change; resolves to an unsubscribe function. */
+  onSidecarStatus(listener: (status: SidecarStatus) => void): Promise<() => void>;
+  /** The last `limit` (1 to 2000) lines a sidecar printed. */
+  sidecarLogs(name: string, limit: number): Promise<Result<SidecarLogs, SidecarError>>;
+  /** Calls `listener` with each batch of new sidecar output; resolves to an unsubscribe function. */
+  onSidecarLog(listener: (batch: SidecarLogBatch) => void): Promise<() => void>;
+  restartSidecar(name: string): Promise<Result<null, SidecarError>>;
 }

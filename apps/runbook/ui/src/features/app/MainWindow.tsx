@@ -5,6 +5,7 @@ import { describeError, type ShellError, shellError } from "../../lib/errors";
 import type { Platform } from "../../platform";
 import { JobsPanel } from "../jobs/JobsPanel";
 import { useLaunchState } from "../launch/useLaunchState";
+import { SidecarsPanel } from "../sidecars/SidecarsPanel";
 
 /** The main window: loads while the sidecars start, shows data once the api is ready. */
 export function MainWindow({ platform }: { platform: Platform }) {
@@ -45,6 +46,8 @@ export function MainWindow({ platform }: { platform: Platform }) {
         </p>
       )}
       {api ? <JobsPanel api={api} /> : <p className="muted">Starting the Runbook service…</p>}
+      {/* Shown from the start: while the api is not ready, the sidecars are what is happening. */}
+      <SidecarsPanel platform={platform} />
     </div>
   );
 }

@@ -1,0 +1,176 @@
+import { memo, useEffect, useLayoutEffect, useRef, useState } from "react";
+import type { SidecarStatus } from "../../lib/bindings";
+import { describeError, type ShellError } from "../../lib/errors";
+import type { Platform } from "../../platform";
+import { type LogTail, tailEntries } from "./logTail";
+import { useSidecars } from "./useSidecars";
+
+/** Seconds since the Unix epoch, updated every second while `ticking`. */
+function useNow(ticking: boolean): number {
+  const [now, setNow] = useState(() => Date.now() / 1000);
+  useEffect(() => {
+    if (!ticking) return;
+    setNow(Date.now() / 1000);
+    const timer = setInterval(() => setNow(Date.now() / 1000), 1000);
+    return () => clearInterval(timer);
+  }, [ticking]);
+  return now;
+}
+
+/** "42 s", "3 min 07 s", "2 h 05 min", "3 d 4 h". */
+export function formatUptime(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const two = (n: number) => String(n).padStart(2, "0");
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${two(s % 60)} s`;
+  if (s < 86400) return `${Math.floor(s / 3600)} h ${two(Math.floor(s / 60) % 60)} min`;
+  return `${Math.floor(s / 86400)} d ${Math.floor(s / 3600) % 24} h`;
+}
+
+/** The newest output, kept scrolled to the end unless the reader has scrolled up. */
+const LogTailView = memo(function LogTailView({ tail }: { tail: LogTail | undefined }) {
+  const ref = useRef<HTMLPreElement>(null);
+  const atEnd = useRef(true);
+  useLayoutEffect(() => {
+    const element = ref.current;
+    if (element && atEnd.current && tail) element.scrollTop = element.scrollHeight;
+  }, [tail]);
+  const onScroll = () => {
+    const element = ref.current;
+    if (element) atEnd.current = element.scrollHeight - element.scrollTop - element.clientHeight < 8;
+  };
+  return (
+    <pre className="sidecar-log" data-testid="sidecar-log" ref={ref} onScroll={onScroll}>
+      {tail && tail.lines.length > 0 ? (
+        tailEntries(tail).map((entry) =>
+          entry.kind === "gap" ? (
+            <span key={`gap-${entry.before}`} className="log-gap">
+              … {entry.skipped} {entry.skipped === 1 ? "line" : "lines"} skipped{"\n"}
+            </span>
+          ) : (
+            <span key={entry.number}>
+              {entry.text}
+              {"\n"}
+            </span>
+          ),
+        )
+      ) : (
+        <span className="muted">No output yet.</span>
+      )}
+    </pre>
+  );
+});
+
+interface RowProps {
+  status: SidecarStatus;
+  tail: LogTail | undefined;
+  error: ShellError | undefined;
+  restarting: boolean;
+  now: number;
+  onRestart(name: string): void;
+}
+
+function SidecarRow({ status, tail, error, restarting, now, onRestart }: RowProps) {
+  return (
+    <li className="sidecar" data-testid="sidecar" data-name={status.name} data-state={status.state}>
+      <div className="sidecar-head">
+        <span className="sidecar-name">{status.name}</span>
+        <span className="badge sidecar-state" data-testid="sidecar-state" data-state={status.state}>
+          {status.state}
+        </span>
+        <dl className="sidecar-facts">
+          {status.pid !== null && (
+            <div>
+              <dt>pid</dt>
+              <dd data-testid="sidecar-pid">{status.pid}</dd>
+            </div>
+          )}
+          {status.port !== null && (
+            <div>
+              <dt>port</dt>
+              <dd data-testid="sidecar-port">{status.port}</dd>
+            </div>
+          )}
+          {status.state === "ready" && (
+            <div>
+              <dt>up</dt>
+              <dd data-testid="sidecar-uptime">{formatUptime(now - status.since)}</dd>
+            </div>
+          )}
+          <div>
+            <dt>restarts</dt>
+            <dd data-testid="sidecar-restarts">{status.restarts}</dd>
+          </div>
+          {status.lastExitCode !== null && (
+            <div>
+              <dt>last exit code</dt>
+              <dd data-testid="sidecar-exit-code">{status.lastExitCode}</dd>
+            </div>
+          )}
+        </dl>
+        <button
+          type="button"
+          data-testid="sidecar-restart"
+          disabled={restarting}
+          onClick={() => onRestart(status.name)}
+        >
+          {restarting ? "Restarting…" : "Restart"}
+        </button>
+      </div>
+      {status.state === "failed" && status.reason && (
+        <p className="error" data-testid="sidecar-reason">
+          {status.reason}
+        </p>
+      )}
+      {error && (
+        <p className="error" role="alert" data-testid="sidecar-error" data-error-type={error.type}>
+          {describeError(error)}
+        </p>
+      )}
+      <LogTailView tail={tail} />
+    </li>
+  );
+}
+
+/** The shell's sidecars: each one's state, facts, newest output, and a Restart button. */
+export function SidecarsPanel({ platform }: { platform: Platform }) {
+  const { statuses, logs, errors, restarting, loading, error, restart } = useSidecars(platform);
+  const rows = [...statuses.values()];
+  const now = useNow(rows.some((status) => status.state === "ready"));
+
+  return (
+    <section className="sidecars" data-testid="sidecars" aria-labelledby="sidecars-heading">
+      <h2 id="sidecars-heading">Sidecars</h2>
+      {error && (
+        <p className="error" role="alert" data-testid="sidecars-error" data-error-type={error.type}>
+          {describeError(error)}
+        </p>
+      )}
+      {rows.length > 0 ? (
+        <ul className="sidecar-list">
+          {rows.map((status) => (
+            <SidecarRow
+              key={status.name}
+              status={status}
+              tail={logs.get(status.name)}
+              error={errors.get(status.name)}
+              restarting={restarting.has(status.name)}
+              now={now}
+              onRestart={restart}
+            />
+          ))}
+        </ul>
+      ) : loading ? (
+        <p className="muted">Loading sidecars…</p>
+      ) : (
+        !error && (
+          <p className="muted" data-testid="sidecars-empty">
+            {platform.kind === "browser"
+              ? "No sidecars: in a browser the Runbook service runs on its own."
+              : "No sidecars."}
+          </p>
+        )
+      )}
+    </section>
+  );
+}
