@@ -195,8 +195,11 @@ describe("The compiled sidecar (bun build --compile)", () => {
 
   it("serves the api that the main window lists jobs from", async () => {
     await app.browser.$('[data-testid="jobs-empty"]').waitForExist({ timeout: 30_000 });
-    const sidecars = app.tree().filter(({ pid }) => commandLine(pid).includes("runbook-sidecar-"));
-    assert.equal(sidecars.length, 1, "one compiled api process");
-    assert.match(commandLine(sidecars[0].pid), /runbook-sidecar-[\w-]+ api$/);
+    const roles = app
+      .tree()
+      .map(({ pid }) => commandLine(pid).match(/runbook-sidecar-[\w-]+ (\w+)$/)?.[1])
+      .filter(Boolean)
+      .sort();
+    assert.deepEqual(roles, ["api", "worker"], "the compiled file runs both services");
   });
 });
