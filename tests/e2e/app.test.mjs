@@ -87,13 +87,7 @@ describe("Runbook in the real webview", () => {
         window.__TAURI_INTERNALS__.invoke("quit");
       })
       .catch(() => {});
-    await waitFor(() => app.alive(tree).length === 0, {
-      timeout: 10_000,
-      message: "every process of the app to exit",
-    }).catch(() => {
-      const left = app.alive(tree).map(({ pid }) => `${pid} ${commandLine(pid)}`);
-      assert.fail(`still running after quit:\n${left.join("\n")}`);
-    });
+    await app.waitGone(tree, { after: "quit" });
   });
 });
 
@@ -177,7 +171,7 @@ for (const failure of failures) {
         .$('[data-testid="quit"]')
         .click()
         .catch(() => {});
-      await waitFor(() => app.alive(tree).length === 0, { timeout: 10_000, message: "the app to quit" });
+      await app.waitGone(tree, { after: "Quit on the failure screen" });
     });
   });
 }

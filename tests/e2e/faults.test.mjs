@@ -175,14 +175,7 @@ describe("Killing the shell with SIGKILL", () => {
       );
     }
     process.kill(app.shell.pid, "SIGKILL");
-    const killedAt = Date.now();
-    await waitFor(() => app.alive(tree).length === 0, {
-      timeout: 2_000,
-      message: "the whole tree to exit",
-    }).catch(() => {
-      const left = app.alive(tree).map(({ pid }) => `${pid} ${commandLine(pid)}`);
-      assert.fail(`still running ${Date.now() - killedAt} ms after SIGKILL:\n${left.join("\n")}`);
-    });
+    await app.waitGone(tree, { timeout: 2_000, after: "SIGKILL of the shell" });
   });
 });
 
@@ -239,13 +232,7 @@ for (const exit of exits) {
 
       const tree = app.tree();
       exit.stop(app);
-      await waitFor(() => app.alive(tree).length === 0, {
-        timeout: 10_000,
-        message: "every process of the app to exit",
-      }).catch(() => {
-        const left = app.alive(tree).map(({ pid }) => `${pid} ${commandLine(pid)}`);
-        assert.fail(`still running after ${exit.name}:\n${left.join("\n")}`);
-      });
+      await app.waitGone(tree, { after: exit.name });
 
       const valkeyLog = readFileSync(join(app.dataDir, "logs", "valkey.log"), "utf8");
       assert.match(valkeyLog, /ready to exit, bye bye/, "Valkey shut down cleanly");

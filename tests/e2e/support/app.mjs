@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { remote } from "webdriverio";
-import { descendants, isAlive, waitFor, withEnvironment } from "./processes.mjs";
+import { commandLine, descendants, isAlive, waitFor, withEnvironment } from "./processes.mjs";
 
 const cacheDir = process.env.XDG_CACHE_HOME ?? join(process.env.HOME, ".cache");
 export const appBinary =
@@ -90,6 +90,16 @@ export async function launchApp({ env = {}, prepare } = {}) {
       rmSync(dataDir, { recursive: true, force: true });
     },
     alive: (entries) => entries.filter(isAlive),
+    /** Waits until none of `entries` runs; fails naming the survivors. */
+    async waitGone(entries, { timeout = 10_000, after = "the app stopped" } = {}) {
+      await waitFor(() => entries.filter(isAlive).length === 0, {
+        timeout,
+        message: `every process to exit (${after})`,
+      }).catch(() => {
+        const left = entries.filter(isAlive).map(({ pid }) => `${pid} ${commandLine(pid)}`);
+        throw new Error(`still running ${timeout} ms after ${after}:\n${left.join("\n")}`);
+      });
+    },
   };
 }
 

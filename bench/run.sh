@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every benchmark in this folder, one after another, each recording its
+# figures under bench/results/, then prints each one's aims and reading.
+# Arguments (e.g. --smoke) are passed to every benchmark.
+source "$(dirname "$0")/../scripts/lib.sh"
+cd "$ROOT"
+
+benchmarks=(supervisor)
+
+for name in "${benchmarks[@]}"; do
+  step "bench: $name"
+  bash "bench/$name.sh" "$@" || die "bench/$name.sh failed"
+done
+
+results=bench/results
+[[ " $* " == *" --smoke "* ]] && results=bench/results/tmp
+for name in "${benchmarks[@]}"; do
+  report="$results/$name.md"
+  step "summary: $name (the full tables are in $report)"
+  # Every report has an "## Aims" table and a "## Where the time goes" reading.
+  sed -n '/^## Aims/,/^## /{/^## Aims/p;/^## /!p}' "$report"
+  sed -n '/^## Where the time goes/,$p' "$report"
+done
