@@ -198,6 +198,18 @@ const exits = [
   { name: "SIGTERM", stop: (app) => process.kill(app.shell.pid, "SIGTERM") },
   { name: "SIGINT", stop: (app) => process.kill(app.shell.pid, "SIGINT") },
   {
+    // The splash has closed by now: the main window is the last one. It is
+    // closed the way its own controls do; WebDriver's closeWindow would end
+    // the session, and the driver then kills the app outright.
+    name: "the last window closed",
+    stop: (app) =>
+      app.browser
+        .execute(() => {
+          window.__TAURI_INTERNALS__.invoke("plugin:window|close", { label: "main" });
+        })
+        .catch(() => {}),
+  },
+  {
     name: "quit",
     stop: (app) =>
       app.browser

@@ -85,6 +85,17 @@ export async function launchApp({ env = {}, prepare } = {}) {
     tree: () => [shell, ...descendants(shell.pid)],
     async close() {
       await browser.deleteSession().catch(() => {});
+      // Ending the session closes the app's windows, which ends the app; if it
+      // has not gone in 5 s, stop it (SIGTERM, then SIGKILL) so no test run
+      // leaves an app behind or waits forever on its output pipes.
+      const gone = () => !isAlive(shell);
+      if (!(await waitFor(gone, { timeout: 5_000 }).catch(() => false))) {
+        console.error(`close: the app (${shell.pid}) outlived its session; sending SIGTERM`);
+        signal(shell.pid, "SIGTERM");
+        if (!(await waitFor(gone, { timeout: 10_000 }).catch(() => false))) signal(shell.pid, "SIGKILL");
+      }
+      driver.stdout.destroy();
+      driver.stderr.destroy();
       driver.kill("SIGTERM");
       await new Promise((resolve) => (driver.exitCode !== null ? resolve() : driver.once("exit", resolve)));
       rmSync(dataDir, { recursive: true, force: true });
@@ -101,6 +112,14 @@ export async function launchApp({ env = {}, prepare } = {}) {
       });
     },
   };
+}
+
+function signal(pid, name) {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // Already gone.
+  }
 }
 
 function isShell(pid) {
