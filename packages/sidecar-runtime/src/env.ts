@@ -36,6 +36,14 @@ export interface ApiEnv extends SidecarEnv {
   allowedOrigins: string[];
   /** Null when the shell runs the api without Valkey. */
   valkey: ValkeyEnv | null;
+  /** Null when there is no shell to call back (the api run on its own). */
+  backchannel: BackchannelEnv | null;
+}
+
+/** Where the shell's back-channel listens, and the per-launch token it requires. */
+export interface BackchannelEnv {
+  socket: string;
+  token: string;
 }
 
 /** What the `worker` role needs on top. */
@@ -76,6 +84,7 @@ export function readApiEnv(source: EnvSource = process.env): ApiEnv {
     token: readToken(source),
     allowedOrigins: readOrigins(source),
     valkey: readOptionalValkey(source),
+    backchannel: readOptionalBackchannel(source),
   };
 }
 
@@ -128,41 +137,70 @@ function readToken(source: EnvSource): string {
   return token;
 }
 
-const VALKEY_SOCKET = "CONVOY_VALKEY_SOCKET";
-const VALKEY_PASSWORD = "CONVOY_VALKEY_PASSWORD";
+/** A Unix socket and the secret that opens it, passed as two variables. */
+interface SocketSecretVars {
+  socket: string;
+  secret: string;
+  minSecretLength: number;
+}
+
+const VALKEY_VARS: SocketSecretVars = {
+  socket: "CONVOY_VALKEY_SOCKET",
+  secret: "CONVOY_VALKEY_PASSWORD",
+  minSecretLength: MIN_VALKEY_PASSWORD_LENGTH,
+};
+
+const BACKCHANNEL_VARS: SocketSecretVars = {
+  socket: "CONVOY_BACKCHANNEL_SOCKET",
+  secret: "CONVOY_BACKCHANNEL_TOKEN",
+  minSecretLength: MIN_TOKEN_LENGTH,
+};
 
 function readOptionalValkey(source: EnvSource): ValkeyEnv | null {
-  if (source[VALKEY_SOCKET]) return readValkey(source);
-  // A password with nowhere to use it means the shell and this code disagree.
-  if (source[VALKEY_PASSWORD])
-    throw new EnvError(VALKEY_SOCKET, `is required when ${VALKEY_PASSWORD} is set`);
-  return null;
+  const pair = readOptionalSocketSecret(source, VALKEY_VARS);
+  return pair && { socket: pair.socket, password: pair.secret };
 }
 
 function readValkey(source: EnvSource): ValkeyEnv {
-  const socket = source[VALKEY_SOCKET];
-  if (!socket) throw new EnvError(VALKEY_SOCKET, "is required");
+  const { socket, secret } = readSocketSecret(source, VALKEY_VARS);
+  return { socket, password: secret };
+}
+
+function readOptionalBackchannel(source: EnvSource): BackchannelEnv | null {
+  const pair = readOptionalSocketSecret(source, BACKCHANNEL_VARS);
+  return pair && { socket: pair.socket, token: pair.secret };
+}
+
+function readOptionalSocketSecret(
+  source: EnvSource,
+  vars: SocketSecretVars,
+): { socket: string; secret: string } | null {
+  if (source[vars.socket]) return readSocketSecret(source, vars);
+  // A secret with nowhere to use it means the shell and this code disagree.
+  if (source[vars.secret]) throw new EnvError(vars.socket, `is required when ${vars.secret} is set`);
+  return null;
+}
+
+function readSocketSecret(source: EnvSource, vars: SocketSecretVars): { socket: string; secret: string } {
+  const socket = source[vars.socket];
+  if (!socket) throw new EnvError(vars.socket, "is required");
   if (!isAbsolute(socket)) {
-    throw new EnvError(VALKEY_SOCKET, `must be an absolute path (got ${JSON.stringify(socket)})`);
+    throw new EnvError(vars.socket, `must be an absolute path (got ${JSON.stringify(socket)})`);
   }
   if (Buffer.byteLength(socket) > MAX_UNIX_SOCKET_PATH_BYTES) {
     throw new EnvError(
-      VALKEY_SOCKET,
+      vars.socket,
       `must be at most ${MAX_UNIX_SOCKET_PATH_BYTES} bytes (a Unix socket path limit)`,
     );
   }
-  return { socket, password: readValkeyPassword(source) };
-}
-
-function readValkeyPassword(source: EnvSource): string {
-  const password = source[VALKEY_PASSWORD];
+  const secret = source[vars.secret];
   // Like the token: nothing about the value, not even its length.
-  if (!password) throw new EnvError(VALKEY_PASSWORD, `is required when ${VALKEY_SOCKET} is set`);
-  if (password.length < MIN_VALKEY_PASSWORD_LENGTH) {
-    throw new EnvError(VALKEY_PASSWORD, `must be at least ${MIN_VALKEY_PASSWORD_LENGTH} characters`);
+  if (!secret) throw new EnvError(vars.secret, `is required when ${vars.socket} is set`);
+  if (secret.length < vars.minSecretLength) {
+    throw new EnvError(vars.secret, `must be at least ${vars.minSecretLength} characters`);
   }
-  if (/\s/.test(password)) throw new EnvError(VALKEY_PASSWORD, "must not contain whitespace");
-  return password;
+  if (/\s/.test(secret)) throw new EnvError(vars.secret, "must not contain whitespace");
+  return { socket, secret };
 }
 
 function readOrigins(source: EnvSource): string[] {

@@ -1,5 +1,17 @@
 export {
+  type Backchannel,
+  type BackchannelError,
+  type BackchannelResult,
+  type Broadcast,
+  createBackchannel,
+  type FocusWindow,
+  type Notify,
+  type OpenWindow,
+  type WindowRoute,
+} from "./backchannel.ts";
+export {
   type ApiEnv,
+  type BackchannelEnv,
   DEFAULT_APP_ORIGINS,
   EnvError,
   type EnvSource,

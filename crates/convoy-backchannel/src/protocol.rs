@@ -1,0 +1,286 @@
+//! Version 1 of the back-channel protocol, shared by both ends.
+//!
+//! `POST /v1/<action>` with `Authorization: Bearer <token>` and a JSON body;
+//! one request per connection. Success is `204 No Content`; a refusal is its
+//! HTTP status with a [`BackchannelError`] body.
+
+use serde::{Deserialize, Serialize};
+use specta::Type;
+
+pub const VERSION: u32 = 1;
+/// Largest request body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+const MAX_TITLE_CHARS: usize = 200;
+const MAX_TEXT_CHARS: usize = 2000;
+const MAX_EVENT_CHARS: usize = 64;
+
+/// A window of the UI, by what it shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub enum WindowRoute {
+    Main,
+    Settings,
+}
+
+/// `POST /v1/focus-window`: show, unminimise and focus a window that is open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct FocusWindow {
+    pub window: WindowRoute,
+}
+
+/// `POST /v1/open-window`: open the window for a route, or focus it if open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OpenWindow {
+    pub route: WindowRoute,
+}
+
+/// `POST /v1/notify`: a native notification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Notify {
+    pub title: String,
+    pub body: String,
+}
+
+/// `POST /v1/broadcast`: an event sent to every window. `event` is
+/// `feature:event-name` in lower case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Type)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Broadcast {
+    pub event: String,
+    #[specta(type = specta_typescript::Unknown)]
+    pub payload: serde_json::Value,
+}
+
+/// A request that passed authentication and validation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    FocusWindow(FocusWindow),
+    OpenWindow(OpenWindow),
+    Notify(Notify),
+    Broadcast(Broadcast),
+}
+
+/// Why the shell refused or could not carry out a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type, thiserror::Error)]
+#[serde(tag = "type", rename_all_fields = "camelCase")]
+pub enum BackchannelError {
+    /// No token, or not this launch's token.
+    #[error("missing or wrong token")]
+    Unauthorized,
+    /// The connecting process runs as another user.
+    #[error("forbidden: {reason}")]
+    Forbidden { reason: String },
+    #[error("no such endpoint: {method} {path}")]
+    NotFound { method: String, path: String },
+    /// Malformed HTTP or JSON, or a value out of bounds.
+    #[error("bad request: {reason}")]
+    BadRequest { reason: String },
+    #[error("request body over {limit} bytes")]
+    PayloadTooLarge { limit: u32 },
+    /// The window is not open.
+    #[error("the {window:?} window is not open")]
+    WindowNotOpen { window: WindowRoute },
+    /// The shell could not do it (no notification service, a window that would not open).
+    #[error("the shell could not do it: {reason}")]
+    Unavailable { reason: String },
+}
+
+impl BackchannelError {
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Unauthorized => 401,
+            Self::Forbidden { .. } => 403,
+            Self::NotFound { .. } => 404,
+            Self::BadRequest { .. } => 400,
+            Self::PayloadTooLarge { .. } => 413,
+            Self::WindowNotOpen { .. } => 409,
+            Self::Unavailable { .. } => 503,
+        }
+    }
+
+    pub(crate) fn bad(reason: impl Into<String>) -> Self {
+        Self::BadRequest {
+            reason: reason.into(),
+        }
+    }
+}
+
+impl Request {
+    /// Parses and validates the body of `POST <path>`.
+    pub fn parse(path: &str, body: &[u8]) -> Result<Self, BackchannelError> {
+        fn json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, BackchannelError> {
+            serde_json::from_slice(body).map_err(|err| BackchannelError::bad(err.to_string()))
+        }
+        let request = match path {
+            "/v1/focus-window" => Self::FocusWindow(json(body)?),
+            "/v1/open-window" => Self::OpenWindow(json(body)?),
+            "/v1/notify" => Self::Notify(json(body)?),
+            "/v1/broadcast" => Self::Broadcast(json(body)?),
+            _ => {
+                return Err(BackchannelError::NotFound {
+                    method: "POST".into(),
+                    path: path.chars().take(200).collect(),
+                })
+            }
+        };
+        request.validate()?;
+        Ok(request)
+    }
+
+    fn validate(&self) -> Result<(), BackchannelError> {
+        match self {
+            Self::Notify(Notify { title, body }) => {
+                let title_chars = title.chars().count();
+                if title.trim().is_empty() || title_chars > MAX_TITLE_CHARS {
+                    return Err(BackchannelError::bad(format!(
+                        "title must be 1 to {MAX_TITLE_CHARS} characters"
+                    )));
+                }
+                if body.chars().count() > MAX_TEXT_CHARS {
+                    return Err(BackchannelError::bad(format!(
+                        "body must be at most {MAX_TEXT_CHARS} characters"
+                    )));
+                }
+            }
+            Self::Broadcast(Broadcast { event, .. }) if !is_event_name(event) => {
+                return Err(BackchannelError::bad(
+                    "event must look like feature:event-name (lower case, at most 64 characters)",
+                ));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// `feature:event-name`: lower-case words of letters and digits joined by `-`.
+fn is_event_name(event: &str) -> bool {
+    let word = |w: &str| {
+        !w.is_empty()
+            && w.starts_with(|c: char| c.is_ascii_lowercase())
+            && w.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    };
+    event.len() <= MAX_EVENT_CHARS
+        && matches!(event.split_once(':'), Some((feature, name)) if word(feature) && word(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_each_endpoint() {
+        assert_eq!(
+            Request::parse("/v1/open-window", br#"{"route":"settings"}"#),
+            Ok(Request::OpenWindow(OpenWindow {
+                route: WindowRoute::Settings
+            }))
+        );
+        assert!(matches!(
+            Request::parse(
+                "/v1/broadcast",
+                br#"{"event":"jobs:changed","payload":{"id":1}}"#
+            ),
+            Ok(Request::Broadcast(_))
+        ));
+    }
+
+    #[test]
+    fn refuses_bad_bodies_with_reasons() {
+        let bad = |path: &str, body: &str| match Request::parse(path, body.as_bytes()) {
+            Err(BackchannelError::BadRequest { reason }) => reason,
+            other => panic!("{path} {body}: {other:?}"),
+        };
+        bad("/v1/open-window", "{not json");
+        bad("/v1/open-window", r#"{"route":"../../etc"}"#);
+        bad("/v1/open-window", r#"{"route":"main","extra":1}"#);
+        assert!(bad("/v1/notify", r#"{"title":"","body":""}"#).contains("title"));
+        bad(
+            "/v1/notify",
+            &format!(r#"{{"title":"{}","body":""}}"#, "x".repeat(201)),
+        );
+        assert!(bad(
+            "/v1/broadcast",
+            r#"{"event":"Jobs Changed","payload":null}"#
+        )
+        .contains("event"));
+        bad(
+            "/v1/broadcast",
+            r#"{"event":"tauri://close-requested","payload":null}"#,
+        );
+        assert_eq!(
+            Request::parse("/v1/../admin", b"{}").map_err(|e| e.status()),
+            Err(404)
+        );
+    }
+
+    #[test]
+    fn event_names() {
+        assert!(is_event_name("jobs:changed"));
+        assert!(is_event_name("sidecar:log-2"));
+        for bad in [
+            "jobs",
+            ":x",
+            "jobs:",
+            "Jobs:x",
+            "jobs:x:y",
+            "jobs:x y",
+            "tauri://x",
+        ] {
+            assert!(!is_event_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn errors_are_tagged() {
+        let json =
+            serde_json::to_value(BackchannelError::PayloadTooLarge { limit: 5 }).expect("json");
+        assert_eq!(
+            json,
+            serde_json::json!({"type": "PayloadTooLarge", "limit": 5})
+        );
+    }
+}
+
+#[cfg(test)]
+mod export {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    /// Fails when the TypeScript protocol in the sidecar runtime differs from
+    /// these declarations. `UPDATE_BINDINGS=1 cargo test -p convoy-backchannel` rewrites it.
+    #[test]
+    fn typescript_protocol_is_current() {
+        let committed = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../packages/sidecar-runtime/src/backchannel-protocol.ts");
+        let types = specta::Types::default()
+            .register::<WindowRoute>()
+            .register::<FocusWindow>()
+            .register::<OpenWindow>()
+            .register::<Notify>()
+            .register::<Broadcast>()
+            .register::<BackchannelError>();
+        let generated = specta_typescript::Typescript::default()
+            .header(format!(
+                "// Generated from crates/convoy-backchannel (protocol version {VERSION}). Do not edit.\n\
+                 // Regenerate with `npm run generate`.\n"
+            ))
+            .export(&types, specta_serde::Format)
+            .expect("export");
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::write(&committed, &generated).expect("write");
+            return;
+        }
+        let current = std::fs::read_to_string(&committed).unwrap_or_default();
+        assert!(
+            current == generated,
+            "{} is out of date: run `npm run generate`",
+            committed.display()
+        );
+    }
+}
