@@ -3,11 +3,14 @@
 # part checks first and does nothing when it is already in place.
 source "$(dirname "$0")/lib.sh"
 
-# What Tauri needs on Linux, what the tests drive it with, and the Redis-protocol server.
+# What Tauri needs on Linux, what the tests drive it with (WebKitGTK for the app,
+# Chromium for the browser tests: no browser is ever downloaded), and the
+# Redis-protocol server.
 SYSTEM_PACKAGES=(
   build-essential pkg-config curl file libssl-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libsoup-3.0-dev
-  xvfb xauth webkit2gtk-driver redis-server
+  xvfb xauth webkit2gtk-driver chromium redis-server
+  python3-minimal util-linux
 )
 TAURI_DRIVER_VERSION=2.1.0
 

@@ -46,6 +46,7 @@ run "cargo test" cargo test --workspace
 run "bun test: sidecar runtime" bash -c "cd packages/sidecar-runtime && bun test"
 run "bun test: runbook sidecar" bash -c "cd apps/runbook/sidecar && bun test"
 run "vitest: ui" npm run test --workspace @convoy/runbook-ui --silent
+run "browser: cross-origin attacks (Chromium)" bash -c "cd tests/browser && node --test --test-concurrency=1 ./*.test.mjs"
 run "e2e: real webview (tauri-driver, Xvfb)" bash scripts/e2e.sh
 
 printf '\nsteps: %d passed, 0 failed\n' "$passed"

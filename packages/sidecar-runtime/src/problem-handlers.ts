@@ -39,15 +39,19 @@ export const problemNotFound: NotFoundHandler = (c) =>
   );
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
+/** Methods whose requests carry content; on these a JSON label promises a JSON body. */
+const CONTENT_METHODS = new Set(["POST", "PUT", "PATCH"]);
 
 /**
  * Answers a JSON-typed body that does not parse with malformed-json up front,
  * so no validator or handler further down can turn it into a 500. Hono caches
- * the text, so the body is read once.
+ * the text, so the body is read once. An empty POST/PUT/PATCH body (Bun gives
+ * no body at all for Content-Length: 0) is malformed too: "" is not JSON.
  */
 export const rejectMalformedJson: MiddlewareHandler = async (c, next) => {
   const mediaType = c.req.header("content-type")?.split(";")[0]?.trim() ?? "";
-  if (c.req.raw.body !== null && JSON_MEDIA_TYPE.test(mediaType)) {
+  const carriesContent = c.req.raw.body !== null || CONTENT_METHODS.has(c.req.method);
+  if (carriesContent && JSON_MEDIA_TYPE.test(mediaType)) {
     try {
       JSON.parse(await c.req.text());
     } catch {

@@ -8,7 +8,7 @@ function appWithHandlers(): Hono {
   app.onError(problemOnError);
   app.notFound(problemNotFound);
   app.use(rejectMalformedJson);
-  app.post("/echo", async (c) => c.json(await c.req.json()));
+  app.on(["POST", "PUT", "PATCH"], "/echo", async (c) => c.json(await c.req.json()));
   app.get("/boom", () => {
     throw new Error("database password is hunter2");
   });
@@ -28,6 +28,30 @@ describe("problem handlers", () => {
     expect(response.status).toBe(400);
     expect(response.headers.get("content-type")).toBe("application/problem+json");
     expect(((await response.json()) as { type: string }).type).toBe("urn:convoy:problem:malformed-json");
+  });
+
+  // A POST without a body, or with Content-Length: 0, reaches the server with
+  // no body at all; declared as JSON, it is as malformed as any other non-JSON.
+  test.each([
+    ["no body", undefined],
+    ["an empty body", ""],
+  ])("%s declared as JSON on a POST is 400 malformed-json, not 500", async (_, body) => {
+    for (const method of ["POST", "PUT", "PATCH"]) {
+      const response = await appWithHandlers().request("/echo", {
+        method,
+        headers: { "Content-Type": "application/json" },
+        body,
+      });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { type: string }).type).toBe("urn:convoy:problem:malformed-json");
+    }
+  });
+
+  test("a GET declaring JSON but carrying no body is left to its route", async () => {
+    const response = await appWithHandlers().request("/boom", {
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(((await response.json()) as { type: string }).type).toBe("urn:convoy:problem:internal");
   });
 
   test("well-formed JSON still reaches the route after the check", async () => {

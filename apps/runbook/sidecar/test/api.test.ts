@@ -1,5 +1,6 @@
 import type { Database } from "bun:sqlite";
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import type { Backchannel, Broadcast } from "@convoy/sidecar-runtime";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { createApp } from "../src/api/app.ts";
 import { backupPath, databasePath, openDatabase } from "../src/db/database.ts";
@@ -34,8 +35,28 @@ beforeEach(() => {
   const dataDir = temp.create();
   db = openDatabase(databasePath(dataDir), { create: true });
   migrate(db, { migrations: MIGRATIONS, backupPath: (from) => backupPath(dataDir, from) });
-  app = createApp({ db, valkey: null, token: TOKEN, port: PORT, allowedOrigins: ["tauri://localhost"] });
+  broadcasts.length = 0;
+  app = createApp({
+    db,
+    valkey: null,
+    token: TOKEN,
+    port: PORT,
+    allowedOrigins: ["tauri://localhost"],
+    backchannel: recordingBackchannel,
+  });
 });
+
+/** What the api asked the shell to broadcast. */
+const broadcasts: Broadcast[] = [];
+const recordingBackchannel: Backchannel = {
+  focusWindow: async () => ({ ok: true }),
+  openWindow: async () => ({ ok: true }),
+  notify: async () => ({ ok: true }),
+  broadcast: async (request) => {
+    broadcasts.push(request);
+    return { ok: true };
+  },
+};
 
 afterEach(() => {
   db.close();
@@ -255,5 +276,18 @@ describe("internal errors", () => {
     await expectProblem(response, 500, "internal");
     expect(text).not.toContain("jobs");
     expect(text).not.toContain("SQLite");
+  });
+});
+
+describe("windows stay in sync", () => {
+  test("a created job is announced to every window as jobs:changed", async () => {
+    const job = await createJob({ command: "echo sync" });
+    expect(broadcasts).toEqual([{ event: "jobs:changed", payload: { id: job.id } }]);
+  });
+
+  test("a refused request announces nothing", async () => {
+    await postJob({ command: "" });
+    await call("/jobs", { method: "POST", token: null, body: JSON.stringify({ command: "x" }) });
+    expect(broadcasts).toEqual([]);
   });
 });

@@ -4,13 +4,15 @@
 import type { Database } from "bun:sqlite";
 import {
   apiGuard,
+  type Backchannel,
+  log,
   problemNotFound,
   problemOnError,
   rejectMalformedJson,
   type ValkeyConnection,
 } from "@convoy/sidecar-runtime";
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { registerJobRoutes } from "../jobs/routes.ts";
+import { type JobsChanged, registerJobRoutes } from "../jobs/routes.ts";
 import { JobStore } from "../jobs/store.ts";
 import { RUNBOOK_VERSION } from "../version.ts";
 import { registerWorkerRoutes } from "../workers/routes.ts";
@@ -24,6 +26,8 @@ export interface AppOptions {
   token: string;
   port: number;
   allowedOrigins: readonly string[];
+  /** The shell's back-channel; absent when the api runs on its own. */
+  backchannel?: Backchannel | null;
 }
 
 /** Fixed values only: the document is committed, so it must not vary per launch. */
@@ -50,10 +54,24 @@ export function createApp(options: AppOptions): OpenAPIHono {
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   registerHealthRoute(app, options.db, options.valkey);
-  registerJobRoutes(app, new JobStore(options.db));
+  registerJobRoutes(app, new JobStore(options.db), announceJobsChanged(options.backchannel ?? null));
   registerWorkerRoutes(app, options.valkey);
   app.doc31("/openapi.json", DOCUMENT_CONFIG);
   return app;
+}
+
+/**
+ * Tells every window of the app that the jobs changed (`jobs:changed`), so
+ * windows showing them stay in sync. Fire and forget: a shell that cannot be
+ * told never fails the request.
+ */
+function announceJobsChanged(backchannel: Backchannel | null): JobsChanged {
+  if (backchannel === null) return () => {};
+  return (id) => {
+    void backchannel.broadcast({ event: "jobs:changed", payload: { id } }).then((result) => {
+      if (!result.ok) log.warn("could not tell the windows that jobs changed", { error: result.error.type });
+    });
+  };
 }
 
 /** The OpenAPI 3.1 document of an app made by createApp. */

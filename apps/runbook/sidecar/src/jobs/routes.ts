@@ -50,7 +50,10 @@ const getJobRoute = createRoute({
   },
 });
 
-export function registerJobRoutes(app: OpenAPIHono, jobs: JobStore): void {
+/** Called after a change to the jobs the UI shows, with the job that changed. */
+export type JobsChanged = (id: string) => void;
+
+export function registerJobRoutes(app: OpenAPIHono, jobs: JobStore, changed: JobsChanged = () => {}): void {
   app.openapi(listJobsRoute, (c) => {
     const { limit, cursor } = c.req.valid("query");
     const after = cursor === undefined ? null : decodeCursor(cursor);
@@ -65,7 +68,11 @@ export function registerJobRoutes(app: OpenAPIHono, jobs: JobStore): void {
     return c.json({ items: page.items, nextCursor: page.next && encodeCursor(page.next) }, 200);
   });
 
-  app.openapi(createJobRoute, (c) => c.json(jobs.create(c.req.valid("json")), 201));
+  app.openapi(createJobRoute, (c) => {
+    const job = jobs.create(c.req.valid("json"));
+    changed(job.id);
+    return c.json(job, 201);
+  });
 
   app.openapi(getJobRoute, (c) => {
     const { id } = c.req.valid("param");

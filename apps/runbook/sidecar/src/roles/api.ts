@@ -4,7 +4,14 @@
  * shell gives one, is connected in the background: the api is ready and
  * answers without it, and reports it as down meanwhile.
  */
-import { connectValkey, log, readApiEnv, serveApi, type ValkeyConnection } from "@convoy/sidecar-runtime";
+import {
+  connectValkey,
+  createBackchannel,
+  log,
+  readApiEnv,
+  serveApi,
+  type ValkeyConnection,
+} from "@convoy/sidecar-runtime";
 import { createApp } from "../api/app.ts";
 import { databasePath, openDatabase } from "../db/database.ts";
 import { MIGRATIONS } from "../db/migrations.ts";
@@ -15,6 +22,7 @@ export const runApi: Role = async ({ signal }) => {
   const env = readApiEnv();
   log.redact(env.token);
   if (env.valkey !== null) log.redact(env.valkey.password);
+  if (env.backchannel !== null) log.redact(env.backchannel.token);
   const db = openDatabase(databasePath(env.dataDir), { create: false });
   let valkey: ValkeyConnection | null = null;
   try {
@@ -26,6 +34,7 @@ export const runApi: Role = async ({ signal }) => {
       token: env.token,
       port: env.port,
       allowedOrigins: env.allowedOrigins,
+      backchannel: env.backchannel && createBackchannel(env.backchannel),
     });
     const server = serveApi(app, { port: env.port });
     log.info("api listening", {
