@@ -13,6 +13,8 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 const MAX_TITLE_CHARS: usize = 200;
 const MAX_TEXT_CHARS: usize = 2000;
 const MAX_EVENT_CHARS: usize = 64;
+/// Features whose events only the shell sends: a sidecar cannot impersonate it.
+const SHELL_FEATURES: &[&str] = &["sidecar", "launch"];
 
 /// A window of the UI, by what it shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
@@ -149,6 +151,15 @@ impl Request {
                 return Err(BackchannelError::bad(
                     "event must look like feature:event-name (lower case, at most 64 characters)",
                 ));
+            }
+            Self::Broadcast(Broadcast { event, .. })
+                if SHELL_FEATURES
+                    .iter()
+                    .any(|f| event.split(':').next() == Some(f)) =>
+            {
+                return Err(BackchannelError::bad(format!(
+                    "{event} belongs to the shell and cannot be broadcast by a sidecar"
+                )));
             }
             _ => {}
         }

@@ -2,7 +2,7 @@
 
 use tauri_specta::{collect_commands, collect_events, Builder};
 
-use crate::features::{api, app, launch};
+use crate::features::{api, app, launch, windows};
 
 pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
@@ -14,6 +14,7 @@ pub fn builder() -> Builder<tauri::Wry> {
             launch::commands::launch_state,
             launch::commands::retry_launch::<tauri::Wry>,
             api::commands::api_endpoint,
+            windows::commands::open_window::<tauri::Wry>,
         ])
         // The supervisor plugin's events are declared here, so their names
         // stay `sidecar:status` and `sidecar:log`; its commands have their

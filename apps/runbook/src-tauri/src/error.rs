@@ -11,6 +11,9 @@ pub enum CommandError {
     /// A start-up is already under way.
     #[error("start-up is already running")]
     LaunchInProgress,
+    /// A window could not be opened.
+    #[error("the window could not be opened: {reason}")]
+    WindowFailed { reason: String },
 }
 
 pub type CommandResult<T> = Result<T, CommandError>;

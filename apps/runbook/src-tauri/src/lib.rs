@@ -2,6 +2,7 @@
 //! Commands are thin adapters; the work lives in `convoy-supervisor` and the
 //! feature services.
 
+mod backchannel;
 mod bindings;
 mod error;
 mod features;
@@ -16,22 +17,39 @@ use tauri_plugin_convoy_supervisor::Config as SupervisorConfig;
 pub fn run() {
     let builder = bindings::builder();
     let app = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
             let paths = paths::AppPaths::resolve(app.handle())?;
             let token = convoy_supervisor::random_token()?;
             let valkey_password = convoy_supervisor::random_token()?;
+            let backchannel_token = convoy_supervisor::random_token()?;
             app.handle()
                 .plugin(tauri_plugin_convoy_supervisor::init(SupervisorConfig {
-                    secrets: vec![token.clone(), valkey_password.clone()],
+                    secrets: vec![
+                        token.clone(),
+                        valkey_password.clone(),
+                        backchannel_token.clone(),
+                    ],
                     log_dir: Some(paths.log_dir.clone()),
                     ledger: Some(paths.ledger()),
                     echo: cfg!(debug_assertions),
                     handle_signals: true,
                 }))?;
+            backchannel::start(
+                app.handle(),
+                &paths.backchannel_socket(),
+                backchannel_token.clone(),
+            )?;
             let program = sidecars::SidecarProgram::locate();
-            app.manage(Launcher::new(paths, token, valkey_password, program));
+            app.manage(Launcher::new(
+                paths,
+                token,
+                valkey_password,
+                backchannel_token,
+                program,
+            ));
             windows::create(app.handle())?;
             launch::service::start(app.handle())?;
             Ok(())

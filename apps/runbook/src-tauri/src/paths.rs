@@ -41,6 +41,11 @@ impl AppPaths {
         self.data_dir.join("launches")
     }
 
+    /// The back-channel's socket, in the private runtime directory.
+    pub fn backchannel_socket(&self) -> PathBuf {
+        self.runtime_dir.join("backchannel.sock")
+    }
+
     pub fn remove_runtime_dir(&self) {
         let _ = std::fs::remove_dir_all(&self.runtime_dir);
     }

@@ -70,6 +70,8 @@ pub struct LaunchConfig {
     pub api_token: String,
     pub valkey: PathBuf,
     pub valkey_password: String,
+    pub backchannel_socket: PathBuf,
+    pub backchannel_token: String,
 }
 
 impl LaunchConfig {
@@ -201,6 +203,11 @@ pub fn runbook_sidecars(program: &SidecarProgram, config: &LaunchConfig) -> Vec<
         with_valkey(program.role("api"))
             .env("CONVOY_API_PORT", config.api_port.to_string())
             .env("CONVOY_API_TOKEN", &config.api_token)
+            .env(
+                "CONVOY_BACKCHANNEL_SOCKET",
+                config.backchannel_socket.display().to_string(),
+            )
+            .env("CONVOY_BACKCHANNEL_TOKEN", &config.backchannel_token)
             .depends_on(["migrate"])
             .port(config.api_port)
             .probe(ReadinessProbe::HttpGet {
@@ -242,6 +249,8 @@ mod tests {
             api_token: "t".repeat(64),
             valkey: PathBuf::from("/usr/bin/redis-server"),
             valkey_password: "p".repeat(64),
+            backchannel_socket: PathBuf::from("/run/user/1000/runbook-x/backchannel.sock"),
+            backchannel_token: "b".repeat(64),
         }
     }
 

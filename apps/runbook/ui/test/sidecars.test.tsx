@@ -72,6 +72,8 @@ function fakePlatform(
       calls.push(`restart ${name}`);
       return options.restart?.(name) ?? Promise.resolve({ status: "ok", data: null });
     },
+    openWindow: async () => ({ status: "ok", data: null }),
+    onJobsChanged: async () => () => {},
   };
   return {
     platform,

@@ -38,6 +38,8 @@ function scriptedPlatform(initial: LaunchState, retryResult: Result<null, Comman
     sidecarLogs: async (name) => ({ status: "error", error: { type: "UnknownSidecar", name } }),
     onSidecarLog: async () => () => {},
     restartSidecar: async (name) => ({ status: "error", error: { type: "UnknownSidecar", name } }),
+    openWindow: async () => ({ status: "ok", data: null }),
+    onJobsChanged: async () => () => {},
   };
   return { platform, calls, emit: (state: LaunchState) => act(() => listener?.(state)) };
 }

@@ -1,3 +1,4 @@
 pub mod api;
 pub mod app;
 pub mod launch;
+pub mod windows;

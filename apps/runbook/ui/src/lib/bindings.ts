@@ -17,6 +17,8 @@ export const commands = {
 	retryLaunch: () => typedError<null, CommandError>(__TAURI_INVOKE("retry_launch")),
 	/**  The api's base URL and token, once the api is ready. */
 	apiEndpoint: () => typedError<ApiEndpoint, CommandError>(__TAURI_INVOKE("api_endpoint")),
+	/**  Opens the window for `route`, or focuses it if it is open. */
+	openWindow: (route: WindowRoute) => typedError<null, CommandError>(__TAURI_INVOKE("open_window", { route })),
 };
 
 /** Events */
@@ -48,7 +50,9 @@ export type CommandError =
 /**  The API sidecar has not finished starting (or failed to). */
 { type: "ApiNotReady" } | 
 /**  A start-up is already under way. */
-{ type: "LaunchInProgress" };
+{ type: "LaunchInProgress" } | 
+/**  A window could not be opened. */
+{ type: "WindowFailed"; reason: string };
 
 /**  Why start-up stopped, for the failure screen. */
 export type LaunchFailure = {
@@ -103,6 +107,9 @@ export type SidecarStatus = {
 };
 
 export type StepStatus = "pending" | "starting" | "ready" | "failed";
+
+/**  A window of the UI, by what it shows. */
+export type WindowRoute = "main" | "settings";
 
 /* Tauri Specta runtime */
 async function typedError<T, E>(result: Promise<T>): Promise<{ status: "ok"; data: T } | { status: "error"; error: E }> {

@@ -21,6 +21,8 @@ export function describeError(error: ShellError | Problem): string {
       return "The Runbook service is still starting.";
     case "LaunchInProgress":
       return "Runbook is already starting.";
+    case "WindowFailed":
+      return `The window could not be opened: ${error.reason}`;
     case "UnknownSidecar":
       return `There is no service called “${error.name}”.`;
     case "NotRestartable":

@@ -35,5 +35,11 @@ export function browserPlatform(hash: string): Platform {
     sidecarLogs: async (name) => ({ status: "error", error: { type: "UnknownSidecar", name } }),
     onSidecarLog: async () => () => {},
     restartSidecar: async (name) => ({ status: "error", error: { type: "UnknownSidecar", name } }),
+    // One window only, and no shell to broadcast: the list reloads on submit.
+    openWindow: async () => ({
+      status: "error",
+      error: { type: "WindowFailed", reason: "a browser has no app windows" },
+    }),
+    onJobsChanged: async () => () => {},
   };
 }

@@ -1,7 +1,8 @@
+import { listen } from "@tauri-apps/api/event";
 import { commands as supervisor } from "tauri-plugin-convoy-supervisor-api";
 import { commands, events } from "../lib/bindings";
 import { shellError } from "../lib/errors";
-import type { Platform, Result } from "./types";
+import type { JobsChanged, Platform, Result } from "./types";
 
 /** Turns a rejection Tauri raised before the command ran (bad arguments, a denied permission) into a typed error. */
 async function guarded<T>(call: () => Promise<T>): Promise<T> {
@@ -38,4 +39,6 @@ export const tauriPlatform: Platform = {
   sidecarLogs: (name, limit) => guardedResult(() => supervisor.logs(name, limit)),
   onSidecarLog: (listener) => events.sidecarLog.listen((event) => listener(event.payload)),
   restartSidecar: (name) => guardedResult(() => supervisor.restart(name)),
+  openWindow: (route) => guardedResult(() => commands.openWindow(route)),
+  onJobsChanged: (listener) => listen<JobsChanged>("jobs:changed", (event) => listener(event.payload)),
 };

@@ -6,6 +6,7 @@ import type {
   LaunchState,
   SidecarLogBatch,
   SidecarStatus,
+  WindowRoute,
 } from "../lib/bindings";
 
 export type Result<T, E> = { status: "ok"; data: T } | { status: "error"; error: E };
@@ -32,4 +33,13 @@ export interface Platform {
   /** Calls `listener` with each batch of new sidecar output; resolves to an unsubscribe function. */
   onSidecarLog(listener: (batch: SidecarLogBatch) => void): Promise<() => void>;
   restartSidecar(name: string): Promise<Result<null, SidecarError>>;
+  /** Opens the window for `route`, or focuses it if it is open. */
+  openWindow(route: WindowRoute): Promise<Result<null, CommandError>>;
+  /** Calls `listener` whenever the api reports a change to the jobs (from any window); resolves to an unsubscribe function. */
+  onJobsChanged(listener: (change: JobsChanged) => void): Promise<() => void>;
+}
+
+/** Broadcast by the api through the shell to every window as `jobs:changed`. */
+export interface JobsChanged {
+  id: string;
 }

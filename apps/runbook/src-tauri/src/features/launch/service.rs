@@ -25,6 +25,7 @@ pub struct Launcher {
     pub paths: AppPaths,
     token: String,
     valkey_password: String,
+    backchannel_token: String,
     program: SidecarProgram,
     state: Mutex<LaunchState>,
     endpoint: Mutex<Option<ApiEndpoint>>,
@@ -36,12 +37,14 @@ impl Launcher {
         paths: AppPaths,
         token: String,
         valkey_password: String,
+        backchannel_token: String,
         program: SidecarProgram,
     ) -> Self {
         Self {
             paths,
             token,
             valkey_password,
+            backchannel_token,
             program,
             state: Mutex::new(LaunchState::starting(Vec::<String>::new())),
             endpoint: Mutex::new(None),
@@ -119,6 +122,8 @@ async fn run<R: Runtime>(app: &AppHandle<R>) {
         api_token: launcher.token.clone(),
         valkey: locate_valkey(),
         valkey_password: launcher.valkey_password.clone(),
+        backchannel_socket: launcher.paths.backchannel_socket(),
+        backchannel_token: launcher.backchannel_token.clone(),
     };
     if let Err(err) = write_valkey_config(&config) {
         return fail_before_start("valkey", format!("could not write its config: {err}"));

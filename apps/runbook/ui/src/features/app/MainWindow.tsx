@@ -39,13 +39,29 @@ export function MainWindow({ platform }: { platform: Platform }) {
             {info.debug && " · debug"}
           </p>
         )}
+        <button
+          type="button"
+          data-testid="open-settings"
+          onClick={() =>
+            platform.openWindow("settings").then(
+              (result) => result.status === "error" && setError(result.error),
+              (reason) => setError(shellError(reason)),
+            )
+          }
+        >
+          Settings
+        </button>
       </header>
       {error && (
         <p className="error" role="alert" data-testid="shell-error" data-error-type={error.type}>
           {describeError(error)}
         </p>
       )}
-      {api ? <JobsPanel api={api} /> : <p className="muted">Starting the Runbook service…</p>}
+      {api ? (
+        <JobsPanel api={api} platform={platform} />
+      ) : (
+        <p className="muted">Starting the Runbook service…</p>
+      )}
       {/* Shown from the start: while the api is not ready, the sidecars are what is happening. */}
       <SidecarsPanel platform={platform} />
     </div>

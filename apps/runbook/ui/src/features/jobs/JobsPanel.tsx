@@ -1,11 +1,12 @@
 import { type FormEvent, useState } from "react";
 import type { ApiClient } from "../../lib/api/client";
 import { describeError } from "../../lib/errors";
+import type { Platform } from "../../platform/types";
 import { useJobs } from "./useJobs";
 
 /** Queue a command and see the newest jobs. */
-export function JobsPanel({ api }: { api: ApiClient }) {
-  const { jobs, loading, problem, submit } = useJobs(api);
+export function JobsPanel({ api, platform }: { api: ApiClient; platform?: Platform }) {
+  const { jobs, loading, problem, submit } = useJobs(api, platform);
   const [command, setCommand] = useState("");
 
   const onSubmit = async (event: FormEvent) => {

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from "react";
 import { type ApiClient, asProblem, type Job, type Problem } from "../../lib/api/client";
+import type { Platform } from "../../platform/types";
 
 export interface JobsView {
   jobs: Job[];
@@ -10,7 +11,7 @@ export interface JobsView {
 }
 
 /** The newest jobs from the api, and submitting new ones. */
-export function useJobs(api: ApiClient | null): JobsView {
+export function useJobs(api: ApiClient | null, platform?: Platform): JobsView {
   const [jobs, setJobs] = useState<Job[]>([]);
   const [loading, setLoading] = useState(true);
   const [problem, setProblem] = useState<Problem | null>(null);
@@ -55,6 +56,23 @@ export function useJobs(api: ApiClient | null): JobsView {
   useEffect(() => {
     void reload();
   }, [reload]);
+
+  // Another window (or anything else) changed the jobs: the api told the shell, the shell told us.
+  useEffect(() => {
+    if (!platform) return;
+    let unsubscribe: (() => void) | null = null;
+    let gone = false;
+    void platform
+      .onJobsChanged(() => void reload())
+      .then((stop) => {
+        if (gone) stop();
+        else unsubscribe = stop;
+      });
+    return () => {
+      gone = true;
+      unsubscribe?.();
+    };
+  }, [platform, reload]);
 
   return { jobs, loading, problem, submit, reload };
 }

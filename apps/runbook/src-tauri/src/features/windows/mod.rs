@@ -1,0 +1,3 @@
+//! Opening the app's other windows.
+
+pub mod commands;
