@@ -22,6 +22,8 @@ pub struct SidecarStatus {
     pub state: SidecarState,
     pub pid: Option<u32>,
     pub port: Option<u16>,
+    /// A one-shot step runs once at start-up and cannot be restarted.
+    pub one_shot: bool,
     /// Restarts since the app started (manual ones included).
     pub restarts: u32,
     pub last_exit_code: Option<i32>,
@@ -32,12 +34,13 @@ pub struct SidecarStatus {
 }
 
 impl SidecarStatus {
-    pub fn pending(name: &str, port: Option<u16>) -> Self {
+    pub fn pending(name: &str, port: Option<u16>, one_shot: bool) -> Self {
         Self {
             name: name.to_owned(),
             state: SidecarState::Pending,
             pid: None,
             port,
+            one_shot,
             restarts: 0,
             last_exit_code: None,
             reason: None,

@@ -223,7 +223,11 @@ impl Supervisor {
             log = log.with_echo(&spec.name);
         }
         Entry {
-            status: StdMutex::new(SidecarStatus::pending(&spec.name, spec.port)),
+            status: StdMutex::new(SidecarStatus::pending(
+                &spec.name,
+                spec.port,
+                spec.kind == SidecarKind::OneShot,
+            )),
             spec,
             log,
             control: StdMutex::new(None),

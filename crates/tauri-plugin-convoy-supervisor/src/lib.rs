@@ -236,7 +236,7 @@ mod tests {
 
     #[test]
     fn statuses_serialize_for_the_ui() {
-        let mut status = convoy_supervisor::SidecarStatus::pending("api", Some(4000));
+        let mut status = convoy_supervisor::SidecarStatus::pending("api", Some(4000), false);
         status.pid = Some(42);
         let json = serde_json::to_value(super::SidecarStatus::from(&status)).expect("json");
         assert_eq!(json["name"], "api");

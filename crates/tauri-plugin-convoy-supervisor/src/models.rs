@@ -40,6 +40,8 @@ pub struct SidecarStatus {
     pub state: SidecarState,
     pub pid: Option<u32>,
     pub port: Option<u16>,
+    /// A one-shot step (such as migrations) runs once at start-up and cannot be restarted.
+    pub one_shot: bool,
     /// Restarts since the app started, manual ones included.
     pub restarts: u32,
     pub last_exit_code: Option<i32>,
@@ -56,6 +58,7 @@ impl From<&convoy_supervisor::SidecarStatus> for SidecarStatus {
             state: status.state.into(),
             pid: status.pid,
             port: status.port,
+            one_shot: status.one_shot,
             restarts: status.restarts,
             last_exit_code: status.last_exit_code,
             reason: status.reason.clone(),

@@ -17,6 +17,7 @@ function status(name: string, fields: Partial<SidecarStatus> = {}): SidecarStatu
     state: "ready",
     pid: null,
     port: null,
+    oneShot: false,
     restarts: 0,
     lastExitCode: null,
     reason: null,
@@ -271,6 +272,17 @@ describe("SidecarsPanel", () => {
     await act(async () => fireEvent.click(row("migrate").getByTestId("sidecar-restart")));
     expect(calls.filter((call) => call === "restart migrate")).toHaveLength(2);
     expect(row("migrate").queryByTestId("sidecar-error")).toBeNull();
+  });
+
+  it("offers no Restart for a one-shot step", async () => {
+    const { platform } = fakePlatform([
+      status("migrate", { state: "stopped", oneShot: true, lastExitCode: 0 }),
+      status("api"),
+    ]);
+    render(<SidecarsPanel platform={platform} />);
+    await settle();
+    expect(row("migrate").queryByTestId("sidecar-restart")).toBeNull();
+    expect(row("api").queryByTestId("sidecar-restart")).not.toBeNull();
   });
 
   it("shows a rejected restart (e.g. a denied permission) as a typed error", async () => {

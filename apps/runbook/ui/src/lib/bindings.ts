@@ -97,6 +97,8 @@ export type SidecarStatus = {
 	state: SidecarState,
 	pid: number | null,
 	port: number | null,
+	/**  A one-shot step (such as migrations) runs once at start-up and cannot be restarted. */
+	oneShot: boolean,
 	/**  Restarts since the app started, manual ones included. */
 	restarts: number,
 	lastExitCode: number | null,

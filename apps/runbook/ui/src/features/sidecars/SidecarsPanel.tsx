@@ -108,14 +108,17 @@ function SidecarRow({ status, tail, error, restarting, now, onRestart }: RowProp
             </div>
           )}
         </dl>
-        <button
-          type="button"
-          data-testid="sidecar-restart"
-          disabled={restarting}
-          onClick={() => onRestart(status.name)}
-        >
-          {restarting ? "Restarting…" : "Restart"}
-        </button>
+        {/* A one-shot step ran at start-up; running it again under the live api is never wanted. */}
+        {!status.oneShot && (
+          <button
+            type="button"
+            data-testid="sidecar-restart"
+            disabled={restarting}
+            onClick={() => onRestart(status.name)}
+          >
+            {restarting ? "Restarting…" : "Restart"}
+          </button>
+        )}
       </div>
       {status.state === "failed" && status.reason && (
         <p className="error" data-testid="sidecar-reason">
