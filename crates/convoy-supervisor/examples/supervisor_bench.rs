@@ -27,8 +27,8 @@ use std::{
 };
 
 use convoy_supervisor::{
-    free_loopback_port, random_token, ReadinessProbe, RestartPolicy, SidecarSpec, SidecarState,
-    SidecarStatus, StartStep, Supervisor, SupervisorOptions,
+    free_loopback_port, random_token, valkey::ValkeyConfig, ReadinessProbe, RestartPolicy,
+    SidecarSpec, SidecarState, SidecarStatus, StartStep, Supervisor, SupervisorOptions,
 };
 
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
@@ -186,7 +186,7 @@ impl Launch {
             api_token: random_token()?,
             valkey_password: random_token()?,
         };
-        launch.write_valkey_config()?;
+        launch.valkey().write()?;
         Ok(launch)
     }
 
@@ -194,54 +194,13 @@ impl Launch {
         self.root.join("data")
     }
 
-    fn socket(&self) -> PathBuf {
-        self.root.join("run/valkey.sock")
-    }
-
-    fn config(&self) -> PathBuf {
-        self.root.join("run/valkey.conf")
-    }
-
-    fn write_valkey_config(&self) -> Result<()> {
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut text = format!(
-            "port 0\nunixsocket {}\nunixsocketperm 600\nrequirepass {}\ndir {}\n\
-             appendonly yes\nappendfsync everysec\nsave \"\"\ndaemonize no\nlogfile \"\"\n\
-             protected-mode yes\n",
-            self.socket().display(),
-            self.valkey_password,
-            self.data_dir().join("valkey").display(),
-        );
-        for command in [
-            "CONFIG",
-            "DEBUG",
-            "MODULE",
-            "SHUTDOWN",
-            "REPLICAOF",
-            "SLAVEOF",
-            "SYNC",
-            "PSYNC",
-            "MIGRATE",
-            "FLUSHALL",
-            "FLUSHDB",
-            "ACL",
-            "BGREWRITEAOF",
-            "BGSAVE",
-            "SAVE",
-            "MONITOR",
-            "CLUSTER",
-            "FAILOVER",
-        ] {
-            writeln!(text, "rename-command {command} \"\"")?;
-        }
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(self.config())?;
-        std::io::Write::write_all(&mut file, text.as_bytes())?;
-        Ok(())
+    /// The same locked-down Valkey the app runs (`convoy_supervisor::valkey`).
+    fn valkey(&self) -> ValkeyConfig {
+        ValkeyConfig::new(
+            &self.root.join("run"),
+            self.data_dir().join("valkey"),
+            self.valkey_password.clone(),
+        )
     }
 
     fn options(&self) -> SupervisorOptions {
@@ -262,7 +221,7 @@ impl Launch {
     ) -> Result<Vec<SidecarSpec>> {
         let valkey = args.valkey.as_ref().ok_or("--valkey is required")?;
         let data_dir = self.data_dir().display().to_string();
-        let socket = self.socket().display().to_string();
+        let socket = self.valkey().socket.display().to_string();
         let role = |name: &str| {
             SidecarSpec::new(name, &variant.program)
                 .args(variant.leading_args.iter().cloned())
@@ -276,14 +235,7 @@ impl Launch {
                 .depends_on(["valkey"])
         };
         Ok(vec![
-            SidecarSpec::new("valkey", valkey)
-                .args([self.config().display().to_string()])
-                .probe(ReadinessProbe::RedisPing {
-                    socket: self.socket(),
-                    password: self.valkey_password.clone(),
-                })
-                .grace(Duration::from_secs(5))
-                .ready_timeout(Duration::from_secs(10)),
+            self.valkey().spec("valkey", valkey),
             role("migrate")
                 .one_shot()
                 .env("CONVOY_DATA_DIR", &data_dir)

@@ -16,6 +16,7 @@ mod secret;
 mod spec;
 mod status;
 mod supervisor;
+pub mod valkey;
 
 pub use error::{StartError, StartFailure};
 pub use graph::GraphError;

@@ -2,7 +2,10 @@
 
 use std::{path::PathBuf, time::Duration};
 
-use convoy_supervisor::{ReadinessProbe, SidecarSpec};
+use convoy_supervisor::{
+    valkey::{self, ValkeyConfig},
+    ReadinessProbe, SidecarSpec,
+};
 
 /// Path to a compiled sidecar executable; overrides the default lookup.
 pub const SIDECAR_ENV: &str = "CONVOY_SIDECAR";
@@ -65,114 +68,33 @@ impl SidecarProgram {
 /// What the sidecars need to know about this launch.
 pub struct LaunchConfig {
     pub data_dir: PathBuf,
-    pub runtime_dir: PathBuf,
     pub api_port: u16,
     pub api_token: String,
-    pub valkey: PathBuf,
-    pub valkey_password: String,
+    /// The Valkey (or Redis) server to run.
+    pub valkey_server: PathBuf,
+    pub valkey: ValkeyConfig,
     pub backchannel_socket: PathBuf,
     pub backchannel_token: String,
-}
-
-impl LaunchConfig {
-    pub fn valkey_socket(&self) -> PathBuf {
-        self.runtime_dir.join("valkey.sock")
-    }
-
-    pub fn valkey_config(&self) -> PathBuf {
-        self.runtime_dir.join("valkey.conf")
-    }
-
-    pub fn valkey_data(&self) -> PathBuf {
-        self.data_dir.join("valkey")
-    }
 }
 
 /// Path to the Valkey (or Redis) server; overrides the lookup on `PATH`.
 pub const VALKEY_ENV: &str = "CONVOY_VALKEY";
 
-/// `valkey-server` if installed, else `redis-server` (Debian's package speaks
-/// the same protocol), found on `PATH`.
+/// `CONVOY_VALKEY`, else `valkey-server` or `redis-server` on `PATH`. A
+/// missing server shows as a clear spawn failure naming `valkey-server`.
 pub fn locate_valkey() -> PathBuf {
-    if let Some(path) = std::env::var_os(VALKEY_ENV).filter(|p| !p.is_empty()) {
-        return PathBuf::from(path);
-    }
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    ["valkey-server", "redis-server"]
-        .iter()
-        .find_map(|name| {
-            std::env::split_paths(&path)
-                .map(|dir| dir.join(name))
-                .find(|candidate| candidate.is_file())
-        })
+    std::env::var_os(VALKEY_ENV)
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .or_else(valkey::find_server)
         .unwrap_or_else(|| PathBuf::from("valkey-server"))
-}
-
-/// Commands no Runbook process needs and an intruder would want.
-const RENAMED_AWAY: &[&str] = &[
-    "CONFIG",
-    "DEBUG",
-    "MODULE",
-    "SHUTDOWN",
-    "REPLICAOF",
-    "SLAVEOF",
-    "SYNC",
-    "PSYNC",
-    "MIGRATE",
-    "FLUSHALL",
-    "FLUSHDB",
-    "ACL",
-    "BGREWRITEAOF",
-    "BGSAVE",
-    "SAVE",
-    "MONITOR",
-    "CLUSTER",
-    "FAILOVER",
-];
-
-/// Valkey's configuration: no TCP listener, a socket only this user can open,
-/// a per-launch password, an append-only file in the app's data dir, and the
-/// dangerous commands renamed away. Kept in a file (0600, in the private
-/// runtime directory) so the password is never in argv.
-pub fn valkey_config(config: &LaunchConfig) -> String {
-    let mut text = format!(
-        "port 0\n\
-         unixsocket {socket}\n\
-         unixsocketperm 600\n\
-         requirepass {password}\n\
-         dir {data}\n\
-         appendonly yes\n\
-         appendfsync everysec\n\
-         save \"\"\n\
-         daemonize no\n\
-         logfile \"\"\n\
-         protected-mode yes\n",
-        socket = config.valkey_socket().display(),
-        password = config.valkey_password,
-        data = config.valkey_data().display(),
-    );
-    for command in RENAMED_AWAY {
-        text.push_str(&format!("rename-command {command} \"\"\n"));
-    }
-    text
-}
-
-/// Writes the Valkey config (0600) and creates its data directory.
-pub fn write_valkey_config(config: &LaunchConfig) -> std::io::Result<()> {
-    std::fs::create_dir_all(config.valkey_data())?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(config.valkey_config())?;
-    std::io::Write::write_all(&mut file, valkey_config(config).as_bytes())
 }
 
 /// valkey (PING) → migrate (one-shot, must exit 0) → api (`GET /health`) →
 /// worker (its ready line, printed once it has reached Valkey).
 pub fn runbook_sidecars(program: &SidecarProgram, config: &LaunchConfig) -> Vec<SidecarSpec> {
     let data_dir = config.data_dir.display().to_string();
-    let socket = config.valkey_socket().display().to_string();
+    let socket = config.valkey.socket.display().to_string();
     let api_timeout = std::env::var(READY_TIMEOUT_ENV)
         .ok()
         .and_then(|ms| ms.parse().ok())
@@ -181,19 +103,11 @@ pub fn runbook_sidecars(program: &SidecarProgram, config: &LaunchConfig) -> Vec<
     let with_valkey = |spec: SidecarSpec| {
         spec.env("CONVOY_DATA_DIR", &data_dir)
             .env("CONVOY_VALKEY_SOCKET", &socket)
-            .env("CONVOY_VALKEY_PASSWORD", &config.valkey_password)
+            .env("CONVOY_VALKEY_PASSWORD", &config.valkey.password)
             .depends_on(["valkey"])
     };
     vec![
-        SidecarSpec::new("valkey", &config.valkey)
-            .args([config.valkey_config().display().to_string()])
-            .probe(ReadinessProbe::RedisPing {
-                socket: config.valkey_socket(),
-                password: config.valkey_password.clone(),
-            })
-            // Time to write its append-only file on SIGTERM.
-            .grace(Duration::from_secs(5))
-            .ready_timeout(Duration::from_secs(10)),
+        config.valkey.spec("valkey", &config.valkey_server),
         program
             .role("migrate")
             .one_shot()
@@ -244,11 +158,14 @@ mod tests {
     fn config() -> LaunchConfig {
         LaunchConfig {
             data_dir: PathBuf::from("/tmp/data"),
-            runtime_dir: PathBuf::from("/run/user/1000/runbook-x"),
             api_port: 4321,
             api_token: "t".repeat(64),
-            valkey: PathBuf::from("/usr/bin/redis-server"),
-            valkey_password: "p".repeat(64),
+            valkey_server: PathBuf::from("/usr/bin/redis-server"),
+            valkey: ValkeyConfig::new(
+                std::path::Path::new("/run/user/1000/runbook-x"),
+                PathBuf::from("/tmp/data/valkey"),
+                "p".repeat(64),
+            ),
             backchannel_socket: PathBuf::from("/run/user/1000/runbook-x/backchannel.sock"),
             backchannel_token: "b".repeat(64),
         }
@@ -273,7 +190,7 @@ mod tests {
             for arg in &spec.args {
                 assert!(!arg.contains(&config.api_token), "{}: {arg}", spec.name);
                 assert!(
-                    !arg.contains(&config.valkey_password),
+                    !arg.contains(&config.valkey.password),
                     "{}: {arg}",
                     spec.name
                 );
@@ -287,17 +204,5 @@ mod tests {
         let holds_token =
             |spec: &SidecarSpec| spec.env.iter().any(|(k, _)| k == "CONVOY_API_TOKEN");
         assert!(!holds_token(&specs[1]) && !holds_token(&specs[3]));
-    }
-
-    #[test]
-    fn valkey_listens_on_a_private_socket_only() {
-        let text = valkey_config(&config());
-        assert!(text.contains("port 0\n"));
-        assert!(text.contains("unixsocket /run/user/1000/runbook-x/valkey.sock\n"));
-        assert!(text.contains("unixsocketperm 600\n"));
-        assert!(text.contains(&format!("requirepass {}\n", "p".repeat(64))));
-        assert!(text.contains("appendonly yes\n"));
-        assert!(text.contains("rename-command CONFIG \"\"\n"));
-        assert!(!text.contains("bind "));
     }
 }

@@ -3,7 +3,7 @@ use std::sync::{
     Mutex, PoisonError,
 };
 
-use convoy_supervisor::{StartError, StartFailure};
+use convoy_supervisor::{valkey::ValkeyConfig, StartError, StartFailure};
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_convoy_supervisor::SupervisorExt;
 use tauri_specta::Event;
@@ -13,10 +13,7 @@ use crate::{
     error::{CommandError, CommandResult},
     features::api::types::ApiEndpoint,
     paths::AppPaths,
-    sidecars::{
-        api_port, locate_valkey, runbook_sidecars, write_valkey_config, LaunchConfig,
-        SidecarProgram,
-    },
+    sidecars::{api_port, locate_valkey, runbook_sidecars, LaunchConfig, SidecarProgram},
     windows,
 };
 
@@ -117,15 +114,18 @@ async fn run<R: Runtime>(app: &AppHandle<R>) {
     };
     let config = LaunchConfig {
         data_dir: launcher.paths.data_dir.clone(),
-        runtime_dir: launcher.paths.runtime_dir.clone(),
         api_port,
         api_token: launcher.token.clone(),
-        valkey: locate_valkey(),
-        valkey_password: launcher.valkey_password.clone(),
+        valkey_server: locate_valkey(),
+        valkey: ValkeyConfig::new(
+            &launcher.paths.runtime_dir,
+            launcher.paths.data_dir.join("valkey"),
+            launcher.valkey_password.clone(),
+        ),
         backchannel_socket: launcher.paths.backchannel_socket(),
         backchannel_token: launcher.backchannel_token.clone(),
     };
-    if let Err(err) = write_valkey_config(&config) {
+    if let Err(err) = config.valkey.write() {
         return fail_before_start("valkey", format!("could not write its config: {err}"));
     }
     let specs = runbook_sidecars(&launcher.program, &config);
