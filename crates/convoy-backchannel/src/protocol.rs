@@ -283,15 +283,6 @@ mod export {
             ))
             .export(&types, specta_serde::Format)
             .expect("export");
-        if std::env::var_os("UPDATE_BINDINGS").is_some() {
-            std::fs::write(&committed, &generated).expect("write");
-            return;
-        }
-        let current = std::fs::read_to_string(&committed).unwrap_or_default();
-        assert!(
-            current == generated,
-            "{} is out of date: run `npm run generate`",
-            committed.display()
-        );
+        convoy_generated::check_or_update(&committed, &generated);
     }
 }

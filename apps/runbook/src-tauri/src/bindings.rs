@@ -37,22 +37,10 @@ mod tests {
     #[test]
     fn bindings_are_current() {
         let committed = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings.ts");
-        let fresh =
-            std::env::temp_dir().join(format!("runbook-bindings-{}.ts", std::process::id()));
-        super::builder()
-            .export(Typescript::default(), &fresh)
-            .expect("bindings export");
-        let generated = std::fs::read_to_string(&fresh).expect("read export");
-        let _ = std::fs::remove_file(&fresh);
-        if std::env::var_os("UPDATE_BINDINGS").is_some() {
-            std::fs::write(&committed, &generated).expect("write bindings");
-            return;
-        }
-        let current = std::fs::read_to_string(&committed).unwrap_or_default();
-        assert!(
-            current == generated,
-            "{} is out of date: run `npm run generate`",
-            committed.display()
-        );
+        convoy_generated::check_export(&committed, |fresh| {
+            super::builder()
+                .export(Typescript::default(), fresh)
+                .expect("bindings export");
+        });
     }
 }
