@@ -457,23 +457,54 @@ async fn every_sidecar_carries_the_launch_id() {
     assert_eq!(supervisor.logs("env", 1), Some(vec!["abc123".to_owned()]));
 }
 
+/// This process's peak resident memory, in KiB.
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
 #[tokio::test]
-async fn a_flood_of_output_never_blocks_the_sidecar() {
-    // 64 MB in lines and `\r` progress updates, with no newline at the end.
+async fn a_flood_of_output_never_blocks_the_sidecar_and_memory_stays_bounded() {
+    // 200 MB in lines and `\r` progress updates, with no newline at the end,
+    // through a supervisor that also writes every line to rotating files.
+    let dir = temp_dir("flood");
     let script =
-        "i=0; while [ $i -lt 8 ]; do head -c 8000000 /dev/zero | tr '\\0' 'x' | fold -w 100; \
+        "i=0; while [ $i -lt 25 ]; do head -c 8000000 /dev/zero | tr '\\0' 'x' | fold -w 100; \
                   printf '\\nprogress %d\\r' $i; i=$((i+1)); done; printf 'the end'";
-    let supervisor = plain();
+    let (supervisor, _) = recording(SupervisorOptions {
+        log_dir: Some(dir.clone()),
+        ..SupervisorOptions::default()
+    });
     let specs = [sh("flood", script)
         .one_shot()
-        .ready_timeout(Duration::from_secs(60))];
+        .ready_timeout(Duration::from_secs(120))];
+    let peak_before = peak_rss_kib();
     supervisor
         .start_all(&specs, |_| {})
         .await
         .expect("finishes");
+    let growth_mib = (peak_rss_kib().saturating_sub(peak_before)) / 1024;
+    assert!(
+        growth_mib < 64,
+        "peak memory grew by {growth_mib} MiB for 200 MB of output"
+    );
+
     let tail = supervisor.logs("flood", 3).expect("declared");
     assert_eq!(tail.last().map(String::as_str), Some("the end"));
-    assert!(tail.contains(&"progress 7".to_owned()), "{tail:?}");
+    assert!(tail.contains(&"progress 24".to_owned()), "{tail:?}");
     let (_, _, total) = supervisor.logs_since("flood", 0, 1).expect("declared");
-    assert_eq!(total, 8 * 80_000 + 8 + 1);
+    assert_eq!(total, 25 * 80_000 + 25 + 1);
+    let on_disk: u64 = std::fs::read_dir(&dir)
+        .expect("log dir")
+        .map(|e| e.expect("entry").metadata().expect("meta").len())
+        .sum();
+    assert!(
+        on_disk < 20 * 1024 * 1024,
+        "log files are bounded: {on_disk} bytes"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
