@@ -3,76 +3,23 @@
 (raw samples + machine info) and supervisor.md (tables, aims, where time goes)."""
 
 import argparse
-import datetime
 import json
-import math
-import os
-import platform
 import statistics
-import subprocess
 from pathlib import Path
+
+from record import first_line, machine_info, stats
 
 AIM_RESTART_MS = 300
 AIM_ALL_READY_MS = 300
 
 
-def run(*command):
-    try:
-        out = subprocess.run(command, capture_output=True, text=True, timeout=30)
-        return (out.stdout or out.stderr).strip().splitlines()[0]
-    except (OSError, subprocess.SubprocessError, IndexError):
-        return None
-
-
-def load_average(work, when):
-    try:
-        return [float(x) for x in (work / f"loadavg-{when}").read_text().split()[:3]]
-    except (OSError, ValueError):
-        return None
-
-
-def recorded_at(work):
-    try:
-        return (work / "recorded-at").read_text().strip()
-    except OSError:
-        return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-
-
 def machine(args):
-    cpu = None
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    mem_kb = None
-    with open("/proc/meminfo") as f:
-        for line in f:
-            if line.startswith("MemTotal:"):
-                mem_kb = int(line.split()[1])
-    return {
-        "date": recorded_at(args.work),
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "memory_gib": round(mem_kb / 1024 / 1024, 1) if mem_kb else None,
-        "kernel": platform.release(),
-        "load_average_before": load_average(args.work, "before"),
-        "load_average_after": load_average(args.work, "after"),
-        "rustc": run("rustc", "--version"),
-        "bun": run(args.bun, "--version"),
-        "valkey": run(args.valkey, "--version"),
+    return machine_info(args.work, {
+        "rustc": first_line("rustc", "--version"),
+        "bun": first_line(args.bun, "--version"),
+        "valkey": first_line(args.valkey, "--version"),
         "compiled_sidecar": args.compiled,
-        "git_head": run("git", "rev-parse", "--short", "HEAD"),
-    }
-
-
-def stats(samples):
-    """Median, p90 (nearest rank), min, max."""
-    s = sorted(samples)
-    if not s:
-        return None
-    p90 = s[max(0, math.ceil(0.9 * len(s)) - 1)]
-    return {"n": len(s), "median": round(statistics.median(s), 3), "p90": p90, "min": s[0], "max": s[-1]}
+    })
 
 
 def fmt(x, unit="ms"):
