@@ -2,10 +2,13 @@
 # Runs every benchmark in this folder, one after another, each recording its
 # figures under bench/results/, then prints each one's aims and reading.
 # Arguments (e.g. --smoke) are passed to every benchmark.
+# shellcheck source-path=SCRIPTDIR source-path=SCRIPTDIR/..
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
 
-benchmarks=(supervisor)
+benchmarks=(supervisor api coldstart startup memory ipc)
 
 for name in "${benchmarks[@]}"; do
   step "bench: $name"
@@ -17,7 +20,7 @@ results=bench/results
 for name in "${benchmarks[@]}"; do
   report="$results/$name.md"
   step "summary: $name (the full tables are in $report)"
-  # Every report has an "## Aims" table and a "## Where the time goes" reading.
+  # Every report has an "## Aims" table and a "## Where the time goes" (or memory) reading.
   sed -n '/^## Aims/,/^## /{/^## Aims/p;/^## /!p}' "$report"
-  sed -n '/^## Where the time goes/,$p' "$report"
+  sed -n -E '/^## Where the (time|memory) goes/,$p' "$report"
 done

@@ -8,6 +8,7 @@ const COMMANDS: &[&str] = &[
     "retry_launch",
     "api_endpoint",
     "open_window",
+    "startup_report",
 ];
 
 fn main() {

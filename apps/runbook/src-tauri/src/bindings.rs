@@ -11,6 +11,7 @@ pub fn builder() -> Builder<tauri::Wry> {
         .commands(collect_commands![
             app::commands::app_info::<tauri::Wry>,
             app::commands::quit::<tauri::Wry>,
+            app::commands::startup_report,
             launch::commands::launch_state,
             launch::commands::retry_launch::<tauri::Wry>,
             api::commands::api_endpoint,

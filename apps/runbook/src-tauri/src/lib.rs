@@ -15,6 +15,7 @@ use tauri::{Manager, RunEvent, WindowEvent};
 use tauri_plugin_convoy_supervisor::Config as SupervisorConfig;
 
 pub fn run() {
+    features::app::startup::mark_launch();
     let builder = bindings::builder();
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())

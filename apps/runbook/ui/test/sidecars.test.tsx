@@ -73,6 +73,7 @@ function fakePlatform(
       calls.push(`restart ${name}`);
       return options.restart?.(name) ?? Promise.resolve({ status: "ok", data: null });
     },
+    reportStartup: async () => {},
     openWindow: async () => ({ status: "ok", data: null }),
     onJobsChanged: async () => () => {},
   };

@@ -38,6 +38,7 @@ function scriptedPlatform(initial: LaunchState, retryResult: Result<null, Comman
     sidecarLogs: async (name) => ({ status: "error", error: { type: "UnknownSidecar", name } }),
     onSidecarLog: async () => () => {},
     restartSidecar: async (name) => ({ status: "error", error: { type: "UnknownSidecar", name } }),
+    reportStartup: async () => {},
     openWindow: async () => ({ status: "ok", data: null }),
     onJobsChanged: async () => () => {},
   };

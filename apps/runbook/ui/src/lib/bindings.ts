@@ -9,6 +9,11 @@ export const commands = {
 	/**  Quits the app; the sidecars are stopped on the way out. */
 	quit: () => __TAURI_INVOKE<void>("quit"),
 	/**
+	 *  The main window shows data from the api: records start-up time once (for
+	 *  `bench/startup.sh`) and returns it; calling again changes nothing.
+	 */
+	startupReport: () => __TAURI_INVOKE<StartupReport>("startup_report"),
+	/**
 	 *  Where start-up is now; a window that opens late reads this once, then
 	 *  follows `launch:progress`.
 	 */
@@ -106,6 +111,12 @@ export type SidecarStatus = {
 	reason: string | null,
 	/**  When `state` last changed, in seconds since the Unix epoch. */
 	since: number,
+};
+
+/**  How long start-up took, as the shell measured it. */
+export type StartupReport = {
+	/**  Milliseconds from the shell's start to the main window showing data from the api. */
+	mainWithDataMs: number,
 };
 
 export type StepStatus = "pending" | "starting" | "ready" | "failed";

@@ -35,6 +35,8 @@ export function browserPlatform(hash: string): Platform {
     sidecarLogs: async (name) => ({ status: "error", error: { type: "UnknownSidecar", name } }),
     onSidecarLog: async () => () => {},
     restartSidecar: async (name) => ({ status: "error", error: { type: "UnknownSidecar", name } }),
+    // No shell to time a start-up.
+    reportStartup: async () => {},
     // One window only, and no shell to broadcast: the list reloads on submit.
     openWindow: async () => ({
       status: "error",

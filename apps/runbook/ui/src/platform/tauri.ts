@@ -39,6 +39,9 @@ export const tauriPlatform: Platform = {
   sidecarLogs: (name, limit) => guardedResult(() => supervisor.logs(name, limit)),
   onSidecarLog: (listener) => events.sidecarLog.listen((event) => listener(event.payload)),
   restartSidecar: (name) => guardedResult(() => supervisor.restart(name)),
+  reportStartup: async () => {
+    await guarded(commands.startupReport);
+  },
   openWindow: (route) => guardedResult(() => commands.openWindow(route)),
   onJobsChanged: (listener) => listen<JobsChanged>("jobs:changed", (event) => listener(event.payload)),
 };

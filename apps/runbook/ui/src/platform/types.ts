@@ -33,6 +33,8 @@ export interface Platform {
   /** Calls `listener` with each batch of new sidecar output; resolves to an unsubscribe function. */
   onSidecarLog(listener: (batch: SidecarLogBatch) => void): Promise<() => void>;
   restartSidecar(name: string): Promise<Result<null, SidecarError>>;
+  /** Start-up is over (data from the api is on screen): the shell records the time once, for benchmarks. */
+  reportStartup(): Promise<void>;
   /** Opens the window for `route`, or focuses it if it is open. */
   openWindow(route: WindowRoute): Promise<Result<null, CommandError>>;
   /** Calls `listener` whenever the api reports a change to the jobs (from any window); resolves to an unsubscribe function. */

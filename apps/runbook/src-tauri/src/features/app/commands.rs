@@ -1,6 +1,6 @@
 use tauri::{AppHandle, Runtime};
 
-use super::types::AppInfo;
+use super::types::{AppInfo, StartupReport};
 
 #[tauri::command]
 #[specta::specta]
@@ -21,4 +21,12 @@ pub fn app_info<R: Runtime>(app: AppHandle<R>) -> AppInfo {
 #[specta::specta]
 pub fn quit<R: Runtime>(app: AppHandle<R>) {
     app.exit(0);
+}
+
+/// The main window shows data from the api: records start-up time once (for
+/// `bench/startup.sh`) and returns it; calling again changes nothing.
+#[tauri::command]
+#[specta::specta]
+pub fn startup_report() -> StartupReport {
+    super::startup::report()
 }

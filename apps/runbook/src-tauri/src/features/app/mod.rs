@@ -1,4 +1,5 @@
-//! The app itself: its version, quitting.
+//! The app itself: its version, quitting, its start-up time.
 
 pub mod commands;
+pub mod startup;
 pub mod types;

@@ -12,3 +12,11 @@ pub struct AppInfo {
     pub arch: String,
     pub debug: bool,
 }
+
+/// How long start-up took, as the shell measured it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct StartupReport {
+    /// Milliseconds from the shell's start to the main window showing data from the api.
+    pub main_with_data_ms: u32,
+}

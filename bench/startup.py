@@ -1,0 +1,406 @@
+#!/usr/bin/env python3
+"""Start-up: launch → Runbook's main window showing data from the api, against
+launch → the empty Tauri app's DOMContentLoaded; both measured inside the app
+and reported by it (its `startup_report` command). Release builds on an X
+display; the two apps take turns. Then a few profiled Runbook launches, the
+process table polled every few milliseconds, say where the time goes.
+Writes startup.json (every sample, machine) and startup.md. Run by startup.sh."""
+
+import argparse
+import json
+import statistics
+import time
+from pathlib import Path
+
+import desktop_apps as apps
+from desktop_record import desktop_machine, fmt, machine_line
+from record import first_line, stats
+
+AIM_RATIO = 1.25
+
+
+def measure(app, display, work):
+    run = apps.launch(app, display, work)
+    try:
+        return apps.wait_reported(run)
+    finally:
+        left = apps.stop(run)
+        if left:
+            print(f"  note: {len(left)} process(es) of {app.name} outlived it by 5 s and were killed")
+
+
+def profile(app, display, work):
+    """One launch with the process table polled: when each process of the app
+    started (from /proc, 10 ms ticks), relative to the shell's own start."""
+    run = apps.launch(app, display, work)
+    seen = {}
+
+    def poll():
+        now = time.clock_gettime(time.CLOCK_BOOTTIME)
+        for pid in apps.descendants(run.proc.pid):
+            entry = seen.get(pid)
+            if entry is None:
+                st = apps.stat(pid)
+                if not st:
+                    continue
+                entry = seen[pid] = {"start": st[1]}
+            # Read again each time: a child is the shell's own fork until it execs.
+            role = apps.role(pid)
+            if role != "?" or "role" not in entry:
+                entry["role"] = role
+            entry["last_seen"] = now
+            used = apps.cpu_ms(pid)
+            if used is not None:
+                entry["cpu_ms"] = used
+
+    try:
+        report = apps.wait_reported(run, on_poll=poll)
+        shell_cpu = apps.cpu_ms(run.proc.pid)
+        shell = apps.stat(run.proc.pid)
+        shell_start = shell[1] if shell else None
+    finally:
+        apps.stop(run)
+    events = []
+    for entry in sorted(seen.values(), key=lambda e: e["start"]):
+        if shell_start is None:
+            break
+        role = "short-lived child (gone before it could be named)" if entry["role"] == "?" else entry["role"]
+        event = {"role": role, "started_ms": round((entry["start"] - shell_start) * 1000),
+                 "cpu_ms": entry.get("cpu_ms", 0)}
+        if entry["role"] == "sidecar migrate":
+            event["gone_by_ms"] = round((entry["last_seen"] - shell_start) * 1000)
+        events.append(event)
+    # The second WebKitWebProcess is another window's: number them.
+    counts = {}
+    for event in events:
+        counts[event["role"]] = counts.get(event["role"], 0) + 1
+        if counts[event["role"]] > 1:
+            event["role"] += f" #{counts[event['role']]}"
+    return {**report, "processes": events, "shell_cpu_ms": shell_cpu}
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--runbook", required=True)
+    p.add_argument("--empty", required=True)
+    p.add_argument("--sidecar", required=True)
+    p.add_argument("--display", required=True)
+    p.add_argument("--runs", type=int, default=10)
+    p.add_argument("--profile-runs", type=int, default=3)
+    p.add_argument("--work", type=Path, required=True)
+    p.add_argument("--root", type=Path, required=True)
+    p.add_argument("--json", type=Path, required=True)
+    p.add_argument("--md", type=Path, required=True)
+    p.add_argument("--smoke", action="store_true")
+    args = p.parse_args()
+
+    runbook = apps.App("runbook", args.runbook, {"CONVOY_SIDECAR": args.sidecar})
+    empty = apps.App("empty-tauri", args.empty)
+    samples = {"runbook": [], "empty-tauri": []}
+
+    print("warm-up: one launch of each (not counted)", flush=True)
+    for app in (runbook, empty):
+        measure(app, args.display, args.work)
+
+    for i in range(args.runs):
+        # Taking turns, and swapping who goes first, so a busy spell on the
+        # machine does not land on one app only.
+        for app in (runbook, empty) if i % 2 == 0 else (empty, runbook):
+            result = measure(app, args.display, args.work)
+            samples[app.name].append(result)
+            print(f"  run {i + 1}/{args.runs} {app.name}: {result['milestone']} "
+                  f"{result['in_app_ms']:.0f} ms in the app, {result['from_spawn_ms']:.0f} ms from spawn",
+                  flush=True)
+            time.sleep(0.5)
+
+    profiles = {"runbook": [], "empty-tauri": []}
+    for i in range(args.profile_runs):
+        for app in (runbook, empty):
+            result = profile(app, args.display, args.work)
+            profiles[app.name].append(result)
+            print(f"  profiled launch {i + 1}/{args.profile_runs} {app.name}: {result['in_app_ms']:.0f} ms",
+                  flush=True)
+
+    (args.work / "loadavg-after").write_text(Path("/proc/loadavg").read_text())
+    data = {
+        "machine": desktop_machine(args.work, args.root, {
+            "valkey": first_line("redis-server", "--version"),
+            "sidecar": args.sidecar,
+        }),
+        "smoke": args.smoke,
+        "runs": args.runs,
+        "runbook": samples["runbook"],
+        "empty_tauri": samples["empty-tauri"],
+        "runbook_profiles": profiles["runbook"],
+        "empty_tauri_profiles": profiles["empty-tauri"],
+    }
+    data["supervisor_alone"] = supervisor_alone(args.root)
+    data["summary"] = summarise(data)
+    args.json.write_text(json.dumps(data, indent=2) + "\n")
+    args.md.write_text(render(data))
+
+
+def supervisor_alone(root):
+    """The same sidecar chain with no webview beside it: the compiled sidecar's
+    first launch in bench/results/supervisor.json (medians, ms), if recorded."""
+    try:
+        graphs = json.loads((root / "bench/results/supervisor.json").read_text())["graph"]
+        launch = next(g for g in graphs if g["label"] == "compiled")["first_launch"]
+    except (OSError, ValueError, KeyError, StopIteration):
+        return None
+    return {
+        "recorded": "bench/results/supervisor.json",
+        "all_ready_ms": statistics.median(launch["all_ready_ms"]),
+        **{f"{name}_ready_ms": statistics.median(v) for name, v in launch["sidecar_ready_ms"].items()},
+    }
+
+
+def summarise(data):
+    rb = stats([s["in_app_ms"] for s in data["runbook"]])
+    em = stats([s["in_app_ms"] for s in data["empty_tauri"]])
+    rb_spawn = stats([s["from_spawn_ms"] for s in data["runbook"]])
+    em_spawn = stats([s["from_spawn_ms"] for s in data["empty_tauri"]])
+    ratio = rb["median"] / em["median"] if rb and em else None
+    return {
+        "runbook_in_app_ms": rb,
+        "empty_tauri_in_app_ms": em,
+        "runbook_from_spawn_ms": rb_spawn,
+        "empty_tauri_from_spawn_ms": em_spawn,
+        "ratio_in_app": round(ratio, 3) if ratio else None,
+        "ratio_from_spawn": round(rb_spawn["median"] / em_spawn["median"], 3) if rb_spawn and em_spawn else None,
+        "aim_ratio": AIM_RATIO,
+        "aim_met": ratio is not None and ratio <= AIM_RATIO,
+    }
+
+
+HEAD = "| measurement | n | median | p90 | min | max |\n|---|---:|---:|---:|---:|---:|"
+
+
+def row(label, st):
+    if not st:
+        return f"| {label} | 0 | – | – | – | – |"
+    return f"| {label} | {st['n']} | " + " | ".join(fmt(st[k]) for k in ("median", "p90", "min", "max")) + " |"
+
+
+def profile_table(profiles):
+    """Median over the profiled launches of when each kind of process started."""
+    by_role = {}
+    for prof in profiles:
+        firsts = {}
+        for event in prof["processes"]:
+            firsts.setdefault(event["role"], event)
+        for role, event in firsts.items():
+            entry = by_role.setdefault(role, {"started": [], "gone": []})
+            entry["started"].append(event["started_ms"])
+            if "gone_by_ms" in event:
+                entry["gone"].append(event["gone_by_ms"])
+    rows = sorted(by_role.items(), key=lambda kv: statistics.median(kv[1]["started"]))
+    return rows
+
+
+def render(data):
+    s = data["summary"]
+    m = data["machine"]
+    out = []
+    add = out.append
+    add("# Start-up benchmark")
+    add("")
+    if data["smoke"]:
+        add("**Smoke run** (one launch of each): checks the benchmark works; the figures mean nothing.")
+        add("")
+    add(f"Recorded {m['date']} by `bash bench/startup.sh` at commit {m['git_head']} "
+        "(plus any uncommitted changes in the working tree).")
+    add("")
+    add(machine_line(m) + f" {m['valkey']}.")
+    add("")
+    add("Release builds (`cargo build --release --features tauri/custom-protocol`, the assets "
+        "embedded as `tauri build` does), launched directly on a private Xvfb display, one at a time, "
+        f"{data['runs']} launches each after one warm-up launch each, the two apps taking turns. "
+        "Runbook runs its compiled sidecar (`CONVOY_SIDECAR`) with a fresh `CONVOY_DATA_DIR` each launch "
+        "(so `migrate` creates the database every time). Milliseconds; p90 is nearest-rank; the machine "
+        "is shared and noisy: read the medians.")
+    add("")
+    add("Each app measures its own start-up: the shell takes an `Instant` first thing (Runbook: the top "
+        "of `run()`; the baseline: the top of `main()`), and its page calls the `startup_report` command "
+        "at the milestone; the command records the time once and prints "
+        "`convoy:startup <milestone>-ms=<n> unix-ms=<wall clock>` (stderr, and the file named by "
+        "`CONVOY_STARTUP_REPORT`). Runbook's milestone is the jobs list first rendered with data from "
+        "the api (the main window is shown by then); the baseline's is its page's DOMContentLoaded. "
+        "*From spawn* uses the wall clock in the line against the benchmark's own clock just before it "
+        "spawned the process, so it adds exec, dynamic linking and everything before `main`.")
+    add("")
+    add("## Aims")
+    add("")
+    add("| aim | Runbook (median) | empty Tauri (median) | ratio | met |")
+    add("|---|---:|---:|---:|---|")
+    rb, em = s["runbook_in_app_ms"], s["empty_tauri_in_app_ms"]
+    add(f"| launch → main window with api data ≤ {AIM_RATIO} × launch → empty app's DOMContentLoaded "
+        f"(measured in the app) | {fmt(rb['median'])} ms | {fmt(em['median'])} ms | "
+        f"{s['ratio_in_app']:.2f} | {'yes' if s['aim_met'] else '**no**'} |")
+    add("")
+    add("## Figures")
+    add("")
+    add(HEAD)
+    add(row("**Runbook: launch → main window with api data (in the app)**", rb))
+    add(row("Runbook: spawn → main window with api data", s["runbook_from_spawn_ms"]))
+    add(row("**empty Tauri: launch → DOMContentLoaded (in the app)**", em))
+    add(row("empty Tauri: spawn → DOMContentLoaded", s["empty_tauri_from_spawn_ms"]))
+    add("")
+    add(f"Ratio of medians: {s['ratio_in_app']:.2f} in the app, {s['ratio_from_spawn']:.2f} from spawn.")
+    add("")
+    add("## Where the time goes")
+    add("")
+    rb_prof, em_prof = data["runbook_profiles"], data["empty_tauri_profiles"]
+    if rb_prof:
+        add(f"{len(rb_prof)} more launches of each app with the process table polled (every ~5 ms, which "
+            "costs CPU: these launches are not in the figures above): when each process of the app "
+            "started, from `/proc` (10 ms clock ticks), in ms after the shell's own process started; "
+            "medians over those launches. A child still named after the shell is the shell's fork before "
+            "it execs a sidecar.")
+        add("")
+        add("| process | Runbook: started | Runbook: gone by | empty Tauri: started |")
+        add("|---|---:|---:|---:|")
+        rb_rows = dict(profile_table(rb_prof))
+        em_rows = dict(profile_table(em_prof))
+        for role in list(rb_rows) + [r for r in em_rows if r not in rb_rows]:
+            rb_entry, em_entry = rb_rows.get(role), em_rows.get(role)
+            add(f"| {role} | {fmt(statistics.median(rb_entry['started'])) if rb_entry else ''} | "
+                f"{fmt(statistics.median(rb_entry['gone'])) if rb_entry and rb_entry['gone'] else ''} | "
+                f"{fmt(statistics.median(em_entry['started'])) if em_entry else ''} |")
+        add(f"| **milestone reported** (its wall-clock time, from the spawn) | "
+            f"{fmt(statistics.median(p['from_spawn_ms'] for p in rb_prof), 0)} | | "
+            f"{fmt(statistics.median(p['from_spawn_ms'] for p in em_prof), 0) if em_prof else ''} |")
+        add("")
+    if rb_prof and "shell_cpu_ms" in rb_prof[0]:
+        add("CPU time (user + system, from `/proc`, 10 ms ticks) each kind of process had used by the "
+            "milestone, median over the profiled launches (a process that had already exited, such as "
+            "`migrate`, shows what it used by the last poll that saw it):")
+        add("")
+        add("| process | Runbook CPU ms | empty Tauri CPU ms |")
+        add("|---|---:|---:|")
+        rb_cpu, em_cpu = cpu_by_kind(rb_prof), cpu_by_kind(em_prof)
+        for kind in list(rb_cpu) + [k for k in em_cpu if k not in rb_cpu]:
+            add(f"| {kind} | {fmt(rb_cpu.get(kind), 0)} | {fmt(em_cpu.get(kind), 0)} |")
+        rb_sum = statistics.median(sum(cpu_of(p).values()) for p in rb_prof)
+        em_sum = statistics.median(sum(cpu_of(p).values()) for p in em_prof)
+        rb_wall = statistics.median(p["from_spawn_ms"] for p in rb_prof)
+        em_wall = statistics.median(p["from_spawn_ms"] for p in em_prof)
+        add(f"| **all, against wall time from spawn** | {rb_sum:.0f} in {rb_wall:.0f} "
+            f"({rb_sum / rb_wall:.2f} cores busy) | {em_sum:.0f} in {em_wall:.0f} ({em_sum / em_wall:.2f}) |")
+        add("")
+    add(reading(data))
+    add("")
+    return "\n".join(out)
+
+
+def kind_of(role):
+    """A process role without its `#n` and the shell's not-yet-exec'd forks folded into the shell."""
+    return role.split(" #")[0]
+
+
+def cpu_of(prof):
+    out = {"shell": prof.get("shell_cpu_ms") or 0}
+    for event in prof["processes"]:
+        kind = kind_of(event["role"])
+        out[kind] = out.get(kind, 0) + event.get("cpu_ms", 0)
+    return out
+
+
+def cpu_by_kind(profiles):
+    per = [cpu_of(p) for p in profiles]
+    kinds = sorted({k for p in per for k in p}, key=lambda k: -statistics.median(p.get(k, 0) for p in per))
+    return {k: statistics.median(p.get(k, 0) for p in per) for k in kinds}
+
+
+def reading(data):
+    """The prose under "Where the time goes", filled from the figures."""
+    s = data["summary"]
+    rb_prof, em_prof = data["runbook_profiles"], data["empty_tauri_profiles"]
+    if not rb_prof or not em_prof:
+        return ""
+    rb = {role: statistics.median(e["started"]) for role, e in profile_table(rb_prof)}
+    em = {role: statistics.median(e["started"]) for role, e in profile_table(em_prof)}
+    # On the same clock as the process start times: from the spawn (the fork).
+    rb_total = statistics.median(p["from_spawn_ms"] for p in rb_prof)
+    em_total = statistics.median(p["from_spawn_ms"] for p in em_prof)
+    pre_main = statistics.median(
+        [x["from_spawn_ms"] - x["in_app_ms"] for x in data["runbook"] + data["empty_tauri"]])
+    net_rb, net_em = rb.get("WebKitNetworkProcess"), em.get("WebKitNetworkProcess")
+    valkey, migrate = rb.get("valkey"), rb.get("sidecar migrate")
+    api, worker = rb.get("sidecar api"), rb.get("sidecar worker")
+    if None in (net_rb, net_em, valkey, migrate, api, worker):
+        return "(The profiled launches missed a process; see startup.json.)"
+    def ms(x):
+        return f"{x:.0f}"
+
+    lines = [
+        f"Both shells spend ~{ms(pre_main)} ms between the spawn and `main()` (exec, loading and linking "
+        "GTK, WebKit and their libraries: the difference between the *from spawn* and *in the app* "
+        f"figures), and their first ~{ms(net_rb)} ms (Runbook) and ~{ms(net_em)} ms (empty app) before "
+        "WebKit's first process appears (that, Tauri's set-up, the first webview). The empty app then "
+        f"has its page's DOMContentLoaded at ~{ms(em_total)} ms from the spawn.",
+        "",
+        "Runbook's launch is a chain (medians of the profiled launches, ms after the shell's start):",
+        "",
+        f"1. the shell creates both windows (splash, and the hidden main window) and only then starts the "
+        f"supervisor: valkey starts at ~{ms(valkey)};",
+        f"2. valkey answers PING, `migrate` starts at ~{ms(migrate)} ({ms(migrate - valkey)} after valkey);",
+        f"3. `migrate` creates the database and exits; the api starts at ~{ms(api)} ({ms(api - migrate)} later);",
+        f"4. the api answers `/health`; the worker starts at ~{ms(worker)} ({ms(worker - api)} later);",
+        f"5. the worker reaches Valkey and prints its ready line; the shell marks start-up ready and shows "
+        "the main window, whose page (loaded while hidden) asks for the api endpoint, fetches `/jobs` and "
+        f"renders: data on screen at ~{ms(rb_total)} ({ms(rb_total - worker)} after the worker started).",
+        "",
+        f"The sidecar chain (valkey start → data) takes ~{ms(rb_total - valkey)} ms and starts only after "
+        f"~{ms(valkey)} ms of shell and window set-up; each step waits for the one before.",
+    ]
+    alone = data.get("supervisor_alone")
+    if alone:
+        lines += [
+            "",
+            f"The same chain with no webview beside it (`bench/results/supervisor.md`, compiled sidecar, "
+            f"first launch) is all ready in {ms(alone['all_ready_ms'])} ms: valkey "
+            f"{ms(alone['valkey_ready_ms'])}, `migrate` {ms(alone['migrate_ready_ms'])}, the api "
+            f"{ms(alone['api_ready_ms'])}, the worker {ms(alone['worker_ready_ms'])}. In the app, valkey's "
+            f"start to the worker's takes {ms(worker - valkey)} ms against "
+            f"{ms(alone['valkey_ready_ms'] + alone['migrate_ready_ms'] + alone['api_ready_ms'])} there: "
+            "the sidecars start while WebKit parses and runs the UI's JavaScript in two web processes "
+            "(the splash and the main window each load the whole React bundle), all on 2 cores.",
+        ]
+        if "shell_cpu_ms" in rb_prof[0]:
+            rb_cpu, em_cpu = cpu_by_kind(rb_prof), cpu_by_kind(em_prof)
+            sidecar_cpu = sum(v for k, v in rb_cpu.items() if k.startswith("sidecar") or k == "valkey")
+            lines += [
+                "",
+                f"The CPU figures say the same: by the milestone Runbook's web processes had used "
+                f"~{ms(rb_cpu.get('WebKitWebProcess', 0))} ms of CPU (the empty app's one: "
+                f"~{ms(em_cpu.get('WebKitWebProcess', 0))} ms), its shell ~{ms(rb_cpu.get('shell', 0))} "
+                f"(~{ms(em_cpu.get('shell', 0))}), all its sidecars together only ~{ms(sidecar_cpu)}. "
+                "The web processes (the UI's JavaScript run twice, its layout and software-rendered "
+                "painting) are the largest cost. The sidecars use little CPU themselves; what lengthens their "
+                "chain is starting one after another while sharing 2 cores with those web processes.",
+            ]
+        lines += [
+            "",
+            "The last step (worker started → data on screen, "
+            f"{ms(rb_total - worker)} ms) is the worker's start (~{ms(alone['worker_ready_ms'])} ms alone), "
+            "the ready event, showing the window, and the page's two round trips (shell, then api).",
+        ]
+    if not s["aim_met"]:
+        lines += [
+            "",
+            f"The aim (≤ {AIM_RATIO}×) is **missed** ({s['ratio_in_app']:.2f}×): the empty app only shows a "
+            "page, Runbook must start four processes in dependency order and round-trip to the api first. "
+            "Where time could be won (not measured here): make the splash a small static page instead "
+            "of the whole React bundle (one web process's JavaScript fewer while the sidecars start); "
+            "start the supervisor before creating the windows (valkey would start up to "
+            f"~{ms(valkey - net_rb)} ms earlier); let `migrate` run alongside Valkey (it only needs SQLite, "
+            "yet it is declared to depend on valkey); reveal the main window when the api is ready instead "
+            "of after the worker (the worker serves no data); and hand the page the api endpoint with the "
+            "ready event instead of a further command.",
+        ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
