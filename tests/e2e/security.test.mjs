@@ -4,13 +4,12 @@
 // read it, and leave the app working.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { request } from "node:http";
 import { dirname } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { invoke, launchApp } from "./support/app.mjs";
-import { waitFor } from "./support/processes.mjs";
-import { redis, sidecars, valkeyAccess } from "./support/sidecars.mjs";
+import { invoke, launchApp, switchToWindow } from "./support/app.mjs";
+import { redis, sidecars, socketInodes, valkeyAccess } from "./support/sidecars.mjs";
 
 /** The back-channel's socket and token, as the shell handed them to the api. */
 function backchannelAccess(apiPid) {
@@ -46,20 +45,6 @@ function connectAsNobody(socket) {
     ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "/usr/bin/python3", "-c", script],
     { encoding: "utf8" },
   ).trim();
-}
-
-function socketInodes(pid) {
-  return new Set(
-    readdirSync(`/proc/${pid}/fd`)
-      .map((fd) => {
-        try {
-          return readlinkSync(`/proc/${pid}/fd/${fd}`).match(/^socket:\[(\d+)\]$/)?.[1];
-        } catch {
-          return undefined;
-        }
-      })
-      .filter(Boolean),
-  );
 }
 
 /** Inodes of TCP sockets (v4 and v6) in the LISTEN state. */
@@ -183,16 +168,7 @@ describe("Locked-down local channels", () => {
     before(async () => {
       const { browser } = app;
       await browser.$('[data-testid="open-settings"]').click();
-      settings = await waitFor(
-        async () => {
-          for (const handle of await browser.getWindowHandles()) {
-            await browser.switchToWindow(handle);
-            if ((await browser.execute(() => window.location.hash)) === "#/settings") return handle;
-          }
-          return null;
-        },
-        { timeout: 15_000, message: "the settings window" },
-      );
+      settings = await switchToWindow(browser, "#/settings");
     });
 
     it("shows what it is allowed to read", async () => {
@@ -221,10 +197,7 @@ describe("Locked-down local channels", () => {
   describe("commands fed bad input", () => {
     it("answer with errors, never a crash", async () => {
       const { browser } = app;
-      for (const handle of await browser.getWindowHandles()) {
-        await browser.switchToWindow(handle);
-        if ((await browser.execute(() => window.location.hash)) === "") break;
-      }
+      await switchToWindow(browser, "");
       const huge = "x".repeat(1_000_000);
       const refusedByTauri = [
         ["open_window", { route: 42 }],

@@ -145,3 +145,20 @@ export async function invoke(browser, command, args = {}) {
   );
   return JSON.parse(json);
 }
+
+/**
+ * Makes the window showing `hash` (e.g. "#/splash", "" for the main window)
+ * WebDriver's current window, waiting for it to appear; returns its handle.
+ */
+export function switchToWindow(browser, hash, timeout = 15_000) {
+  return waitFor(
+    async () => {
+      for (const handle of await browser.getWindowHandles()) {
+        await browser.switchToWindow(handle);
+        if ((await browser.execute(() => window.location.hash)) === hash) return handle;
+      }
+      return null;
+    },
+    { timeout, message: `the window at "${hash}"` },
+  );
+}

@@ -37,17 +37,7 @@ export function waitForSidecar(browser, name, predicate, { timeout = 15_000, mes
  * is found from its open file descriptors.)
  */
 export function valkeyAccess(valkeyPid) {
-  const inodes = new Set(
-    readdirSync(`/proc/${valkeyPid}/fd`)
-      .map((fd) => {
-        try {
-          return readlinkSync(`/proc/${valkeyPid}/fd/${fd}`).match(/^socket:\[(\d+)\]$/)?.[1];
-        } catch {
-          return undefined;
-        }
-      })
-      .filter(Boolean),
-  );
+  const inodes = socketInodes(valkeyPid);
   const socket = readFileSync("/proc/net/unix", "utf8")
     .split("\n")
     .map((line) => line.trim().split(/\s+/))
@@ -56,6 +46,21 @@ export function valkeyAccess(valkeyPid) {
   const config = readFileSync(join(dirname(socket), "valkey.conf"), "utf8");
   const password = config.match(/^requirepass (.+)$/m)?.[1];
   return { socket, password };
+}
+
+/** Inodes of the sockets `pid` has open (from its file descriptors). */
+export function socketInodes(pid) {
+  return new Set(
+    readdirSync(`/proc/${pid}/fd`)
+      .map((fd) => {
+        try {
+          return readlinkSync(`/proc/${pid}/fd/${fd}`).match(/^socket:\[(\d+)\]$/)?.[1];
+        } catch {
+          return undefined;
+        }
+      })
+      .filter(Boolean),
+  );
 }
 
 function encode(parts) {
