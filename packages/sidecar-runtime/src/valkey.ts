@@ -177,10 +177,14 @@ export class ValkeyConnection {
    * Sends one command. Rejects at once with ValkeyUnavailableError (or the
    * ValkeyAuthError that keeps it down) when not up: nothing is queued for
    * later, so a caller never acts on a stale command.
+   *
+   * `timeoutMs` replaces the connection's timeout for this one command, for a
+   * blocking one (`XREAD BLOCK …`): it must exceed the time the server may
+   * block. A blocking command holds the connection, so give it its own.
    */
-  async command(args: readonly string[]): Promise<RespValue> {
+  async command(args: readonly string[], options: { timeoutMs?: number } = {}): Promise<RespValue> {
     if (this.#state !== "up") throw this.#unavailable();
-    const reply = await this.#send(args);
+    const reply = await this.#send(args, options.timeoutMs ?? this.#timeoutMs);
     if (reply instanceof RespError) throw new ValkeyReplyError(reply.code, reply.message);
     return reply;
   }
@@ -220,7 +224,7 @@ export class ValkeyConnection {
         return;
       }
       this.#socket = socket;
-      const reply = await this.#send(["AUTH", this.#password]);
+      const reply = await this.#send(["AUTH", this.#password], this.#timeoutMs);
       // The server answers AUTH with an error when the password is wrong, and
       // also when it has none configured: either way, not the server we expect.
       if (reply instanceof RespError) throw new ValkeyAuthError(reply.code);
@@ -272,7 +276,7 @@ export class ValkeyConnection {
     this.#retryTimer = setTimeout(() => void this.#attempt(), delay);
   }
 
-  #send(args: readonly string[]): Promise<RespValue> {
+  #send(args: readonly string[], timeoutMs: number): Promise<RespValue> {
     const socket = this.#socket;
     if (socket === null) return Promise.reject(this.#unavailable());
     return new Promise((resolve, reject) => {
@@ -281,10 +285,10 @@ export class ValkeyConnection {
         // caller, so a silent server costs the whole connection.
         this.#connectionLost(
           socket,
-          new ValkeyUnavailableError(`valkey did not answer within ${this.#timeoutMs} ms`),
+          new ValkeyUnavailableError(`valkey did not answer within ${timeoutMs} ms`),
           "timeout",
         );
-      }, this.#timeoutMs);
+      }, timeoutMs);
       this.#pending.push({ resolve, reject, timer });
       this.#write(socket, encodeCommand(args));
     });

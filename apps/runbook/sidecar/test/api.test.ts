@@ -1,6 +1,5 @@
 import type { Database } from "bun:sqlite";
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import type { Backchannel, Broadcast } from "@convoy/sidecar-runtime";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { createApp } from "../src/api/app.ts";
 import { backupPath, databasePath, openDatabase } from "../src/db/database.ts";
@@ -8,6 +7,7 @@ import { MIGRATIONS } from "../src/db/migrations.ts";
 import { migrate } from "../src/db/migrator.ts";
 import { encodeCursor } from "../src/jobs/cursor.ts";
 import type { Job } from "../src/jobs/schemas.ts";
+import { recordingBackchannel } from "./recording-backchannel.ts";
 import { TempDirs } from "./temp-dirs.ts";
 
 const PORT = 41234;
@@ -42,21 +42,12 @@ beforeEach(() => {
     token: TOKEN,
     port: PORT,
     allowedOrigins: ["tauri://localhost"],
-    backchannel: recordingBackchannel,
+    backchannel: recordingChannel,
   });
 });
 
 /** What the api asked the shell to broadcast. */
-const broadcasts: Broadcast[] = [];
-const recordingBackchannel: Backchannel = {
-  focusWindow: async () => ({ ok: true }),
-  openWindow: async () => ({ ok: true }),
-  notify: async () => ({ ok: true }),
-  broadcast: async (request) => {
-    broadcasts.push(request);
-    return { ok: true };
-  },
-};
+const { backchannel: recordingChannel, broadcasts } = recordingBackchannel();
 
 afterEach(() => {
   db.close();
@@ -102,7 +93,7 @@ describe("GET /health", () => {
     expect(await response.json()).toEqual({
       status: "ok",
       version: "0.1.0",
-      schemaVersion: 1,
+      schemaVersion: MIGRATIONS.length,
       valkey: "disabled",
     });
   });
@@ -264,7 +255,14 @@ describe("GET /openapi.json", () => {
     const document = (await response.json()) as { openapi: string; info: { title: string }; paths: object };
     expect(document.openapi).toBe("3.1.0");
     expect(document.info.title).toBe("Runbook API");
-    expect(Object.keys(document.paths)).toEqual(["/health", "/jobs", "/jobs/{id}", "/workers"]);
+    expect(Object.keys(document.paths)).toEqual([
+      "/health",
+      "/jobs",
+      "/jobs/{id}",
+      "/jobs/{id}/cancel",
+      "/jobs/{id}/output",
+      "/workers",
+    ]);
   });
 });
 

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { RedisServer } from "@convoy/sidecar-runtime/testing";
 import { databasePath } from "../src/db/database.ts";
+import { MIGRATIONS } from "../src/db/migrations.ts";
 import { exitWithin, Sidecars } from "./sidecar-process.ts";
 import { TempDirs } from "./temp-dirs.ts";
 
@@ -44,9 +45,12 @@ describe("migrate then api", () => {
     async () => {
       const dataDir = temp.create();
       const migrated = await runSidecar(["migrate"], { CONVOY_DATA_DIR: dataDir });
-      expect(migrated).toMatchObject({ exitCode: 0, stdout: "migrated from v0 to v1\n" });
+      expect(migrated).toMatchObject({ exitCode: 0, stdout: `migrated from v0 to v${MIGRATIONS.length}\n` });
       const again = await runSidecar(["migrate"], { CONVOY_DATA_DIR: dataDir });
-      expect(again).toMatchObject({ exitCode: 0, stdout: "migrated from v1 to v1\n" });
+      expect(again).toMatchObject({
+        exitCode: 0,
+        stdout: `migrated from v${MIGRATIONS.length} to v${MIGRATIONS.length}\n`,
+      });
 
       const port = freePort();
       const token = newToken();
@@ -61,7 +65,7 @@ describe("migrate then api", () => {
       expect(await health.json()).toEqual({
         status: "ok",
         version: "0.1.0",
-        schemaVersion: 1,
+        schemaVersion: MIGRATIONS.length,
         valkey: "disabled",
       });
 
@@ -199,7 +203,7 @@ describe("refusals", () => {
       const atVersion0 = await runSidecar(["api"], apiEnv(dataDir, freePort(), newToken()));
       expect(atVersion0.exitCode).toBe(4);
       expect(atVersion0.stderr).toBe(
-        "error database schema version 0 is older than this Runbook needs (1); run the migrate role first\n",
+        `error database schema version 0 is older than this Runbook needs (${MIGRATIONS.length}); run the migrate role first\n`,
       );
     },
     TIMEOUT_MS,
@@ -215,7 +219,7 @@ describe("refusals", () => {
       const result = await runSidecar(["migrate"], { CONVOY_DATA_DIR: dataDir });
       expect(result.exitCode).toBe(4);
       expect(result.stderr).toBe(
-        "error database schema version 7 is newer than this Runbook (knows up to 1); refusing to open it\n",
+        `error database schema version 7 is newer than this Runbook (knows up to ${MIGRATIONS.length}); refusing to open it\n`,
       );
     },
     TIMEOUT_MS,

@@ -39,9 +39,13 @@ function tableNames(db: Database): string[] {
     .map((row) => row.name);
 }
 
+/** The version the shipped migrations reach. */
+const LATEST = MIGRATIONS.length;
+const TABLES = ["jobs", "meta"];
+
 const notes: Migration = {
-  version: 2,
-  file: "0002_notes.sql",
+  version: LATEST + 1,
+  file: "9999_notes.sql",
   sql: "CREATE TABLE notes (body TEXT NOT NULL) STRICT;",
 };
 
@@ -71,20 +75,21 @@ describe("openDatabase", () => {
 describe("migrate", () => {
   test("brings a fresh database to the latest version without a backup", () => {
     const { db, dataDir } = freshDatabase();
-    expect(migrateWith(db, dataDir)).toEqual({ from: 0, to: 1, backup: null });
-    expect(schemaVersion(db)).toBe(1);
-    expect(tableNames(db)).toEqual(["jobs"]);
+    expect(migrateWith(db, dataDir)).toEqual({ from: 0, to: LATEST, backup: null });
+    expect(schemaVersion(db)).toBe(LATEST);
+    expect(tableNames(db)).toEqual(TABLES);
     const indexes = db
       .query("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'jobs'")
       .all();
     expect(indexes).toContainEqual({ name: "jobs_created_at" });
+    expect(indexes).toContainEqual({ name: "jobs_unsent" });
     expect(existsSync(join(dataDir, "backups"))).toBe(false);
   });
 
   test("a second run is a no-op", () => {
     const { db, dataDir } = freshDatabase();
     migrateWith(db, dataDir);
-    expect(migrateWith(db, dataDir)).toEqual({ from: 1, to: 1, backup: null });
+    expect(migrateWith(db, dataDir)).toEqual({ from: LATEST, to: LATEST, backup: null });
     expect(existsSync(join(dataDir, "backups"))).toBe(false);
   });
 
@@ -100,30 +105,44 @@ describe("migrate", () => {
     expect(() => insert("exploded")).toThrow(/CHECK constraint failed/);
   });
 
+  test("the jobs table enforces progress between 0 and 100", () => {
+    const { db, dataDir } = freshDatabase();
+    migrateWith(db, dataDir);
+    const insert = (progress: number) =>
+      db.run(
+        "INSERT INTO jobs (id, name, command, status, created_at, progress) VALUES (?, 'n', 'c', 'running', 't', ?)",
+        [crypto.randomUUID(), progress],
+      );
+    insert(0);
+    insert(100);
+    expect(() => insert(-1)).toThrow(/CHECK constraint failed/);
+    expect(() => insert(100.5)).toThrow(/CHECK constraint failed/);
+  });
+
   test("backs up an existing database before migrating it", () => {
     const { db, dataDir } = freshDatabase();
     migrateWith(db, dataDir);
     db.run("INSERT INTO jobs (id, name, command, status, created_at) VALUES ('a', 'n', 'c', 'queued', 't')");
 
     const outcome = migrateWith(db, dataDir, [...MIGRATIONS, notes]);
-    expect(outcome.from).toBe(1);
-    expect(outcome.to).toBe(2);
-    expect(outcome.backup).toMatch(/backups\/runbook-v1-\d{8}T\d{9}Z\.db$/);
+    expect(outcome.from).toBe(LATEST);
+    expect(outcome.to).toBe(LATEST + 1);
+    expect(outcome.backup).toMatch(new RegExp(`backups/runbook-v${LATEST}-\\d{8}T\\d{9}Z\\.db$`));
     expect(readdirSync(join(dataDir, "backups"))).toHaveLength(1);
 
-    // The backup is the database as it was: version 1, with its row, without the new table.
+    // The backup is the database as it was: its version, with its row, without the new table.
     const backup = new Database(outcome.backup ?? "", { readonly: true });
     open.push(backup);
-    expect(schemaVersion(backup)).toBe(1);
-    expect(tableNames(backup)).toEqual(["jobs"]);
+    expect(schemaVersion(backup)).toBe(LATEST);
+    expect(tableNames(backup)).toEqual(TABLES);
     expect(backup.query("SELECT id FROM jobs").all()).toEqual([{ id: "a" }]);
-    expect(tableNames(db)).toEqual(["jobs", "notes"]);
+    expect(tableNames(db)).toEqual([...TABLES, "notes"].sort());
   });
 
   test("refuses a database newer than the code", () => {
     const { db, dataDir } = freshDatabase();
     db.run("PRAGMA user_version = 99");
-    expect(() => migrateWith(db, dataDir)).toThrow(new DatabaseTooNewError(99, 1).message);
+    expect(() => migrateWith(db, dataDir)).toThrow(new DatabaseTooNewError(99, LATEST).message);
     expect(() => migrateWith(db, dataDir)).toThrow(DatabaseTooNewError);
     expect(schemaVersion(db)).toBe(99);
   });
@@ -138,8 +157,8 @@ describe("migrate", () => {
     const { db, dataDir } = freshDatabase();
     migrateWith(db, dataDir);
     const broken: Migration = {
-      version: 2,
-      file: "0002_broken.sql",
+      version: LATEST + 1,
+      file: "9999_broken.sql",
       // The first statement succeeds; the rollback must undo it too.
       sql: "CREATE TABLE half_done (x INTEGER); INSERT INTO no_such_table VALUES (1);",
     };
@@ -150,23 +169,26 @@ describe("migrate", () => {
       failure = error;
     }
     expect(failure).toBeInstanceOf(MigrationFailedError);
-    expect((failure as MigrationFailedError).file).toBe("0002_broken.sql");
-    expect((failure as Error).message).toContain("0002_broken.sql");
-    expect(schemaVersion(db)).toBe(1);
-    expect(tableNames(db)).toEqual(["jobs"]);
+    expect((failure as MigrationFailedError).file).toBe("9999_broken.sql");
+    expect((failure as Error).message).toContain("9999_broken.sql");
+    expect(schemaVersion(db)).toBe(LATEST);
+    expect(tableNames(db)).toEqual(TABLES);
     expect(db.inTransaction).toBe(false);
   });
 
   test("applies only the pending migrations, in order", () => {
     const { db, dataDir } = freshDatabase();
     const outcome = migrateWith(db, dataDir, [...MIGRATIONS, notes]);
-    expect(outcome).toEqual({ from: 0, to: 2, backup: null });
-    expect(tableNames(db)).toEqual(["jobs", "notes"]);
+    expect(outcome).toEqual({ from: 0, to: LATEST + 1, backup: null });
+    expect(tableNames(db)).toEqual([...TABLES, "notes"].sort());
   });
 
   test("rejects a migration list with gaps", () => {
     const { db, dataDir } = freshDatabase();
     expect(() => migrateWith(db, dataDir, [{ ...notes, version: 3 }])).toThrow(/expected 1/);
+    expect(() => migrateWith(db, dataDir, [...MIGRATIONS, { ...notes, version: LATEST + 2 }])).toThrow(
+      new RegExp(`expected ${LATEST + 1}`),
+    );
   });
 });
 
@@ -175,7 +197,7 @@ describe("assertSchemaCurrent", () => {
     const { db, dataDir } = freshDatabase();
     expect(() => assertSchemaCurrent(db, MIGRATIONS)).toThrow(DatabaseOutdatedError);
     migrateWith(db, dataDir);
-    expect(assertSchemaCurrent(db, MIGRATIONS)).toBe(1);
+    expect(assertSchemaCurrent(db, MIGRATIONS)).toBe(LATEST);
     db.run("PRAGMA user_version = 7");
     expect(() => assertSchemaCurrent(db, MIGRATIONS)).toThrow(DatabaseTooNewError);
   });

@@ -12,8 +12,8 @@ import {
   type ValkeyConnection,
 } from "@convoy/sidecar-runtime";
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { type JobsChanged, registerJobRoutes } from "../jobs/routes.ts";
-import { JobStore } from "../jobs/store.ts";
+import { type JobQueue, type JobsChanged, registerJobRoutes } from "../jobs/routes.ts";
+import { type JobChange, JobStore } from "../jobs/store.ts";
 import { RUNBOOK_VERSION } from "../version.ts";
 import { registerWorkerRoutes } from "../workers/routes.ts";
 import { registerHealthRoute } from "./health.ts";
@@ -28,6 +28,8 @@ export interface AppOptions {
   allowedOrigins: readonly string[];
   /** The shell's back-channel; absent when the api runs on its own. */
   backchannel?: Backchannel | null;
+  /** What runs jobs; absent when the api runs without Valkey (jobs queue up, nothing runs them). */
+  queue?: JobQueue | null;
 }
 
 /** Fixed values only: the document is committed, so it must not vary per launch. */
@@ -54,7 +56,12 @@ export function createApp(options: AppOptions): OpenAPIHono {
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   registerHealthRoute(app, options.db, options.valkey);
-  registerJobRoutes(app, new JobStore(options.db), announceJobsChanged(options.backchannel ?? null));
+  registerJobRoutes(
+    app,
+    new JobStore(options.db),
+    options.queue ?? null,
+    announceJobsChanged(options.backchannel ?? null),
+  );
   registerWorkerRoutes(app, options.valkey);
   app.doc31("/openapi.json", DOCUMENT_CONFIG);
   return app;
@@ -71,6 +78,29 @@ function announceJobsChanged(backchannel: Backchannel | null): JobsChanged {
     void backchannel.broadcast({ event: "jobs:changed", payload: { id } }).then((result) => {
       if (!result.ok) log.warn("could not tell the windows that jobs changed", { error: result.error.type });
     });
+  };
+}
+
+/**
+ * Tells every window what the worker changed: `jobs:changed` for a job's
+ * status, `job:progress` for its progress. Fire and forget, like the above.
+ */
+export function announceJobChanges(backchannel: Backchannel | null): (changes: JobChange[]) => void {
+  if (backchannel === null) return () => {};
+  const changed = announceJobsChanged(backchannel);
+  return (changes) => {
+    for (const change of changes) {
+      if (change.kind === "status") {
+        changed(change.id);
+        continue;
+      }
+      void backchannel
+        .broadcast({ event: "job:progress", payload: { id: change.id, progress: change.progress } })
+        .then((result) => {
+          if (!result.ok)
+            log.warn("could not tell the windows a job's progress", { error: result.error.type });
+        });
+    }
   };
 }
 

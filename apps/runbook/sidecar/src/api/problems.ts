@@ -34,6 +34,7 @@ const PROBLEM_DESCRIPTIONS = {
   401: "The bearer token is missing or wrong",
   403: "The Host or Origin header is not allowed",
   404: "No such resource",
+  409: "The request conflicts with the resource's current state",
   413: "The request body is too large",
   415: "The request body is not application/json",
   500: "An unexpected server error",

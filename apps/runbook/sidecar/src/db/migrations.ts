@@ -3,6 +3,10 @@
  * carries them; add a file to ../../migrations and a line here.
  */
 import jobs from "../../migrations/0001_jobs.sql" with { type: "text" };
+import jobRuns from "../../migrations/0002_job_runs.sql" with { type: "text" };
 import type { Migration } from "./migrator.ts";
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, file: "0001_jobs.sql", sql: jobs }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, file: "0001_jobs.sql", sql: jobs },
+  { version: 2, file: "0002_job_runs.sql", sql: jobRuns },
+];

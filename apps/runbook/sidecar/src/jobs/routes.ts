@@ -1,13 +1,24 @@
 /**
  * The jobs routes: thin adapters between HTTP and the JobStore.
  */
-import { createProblem } from "@convoy/sidecar-runtime";
+import {
+  createProblem,
+  ValkeyAuthError,
+  type ValkeyConnection,
+  ValkeyUnavailableError,
+} from "@convoy/sidecar-runtime";
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import { PROBLEM_HEADERS, problemResponses } from "../api/problems.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
+import type { JobDispatcher } from "./dispatcher.ts";
+import type { JobOutputReader } from "./output.ts";
+import { JOB_MARK_TTL_SECONDS, jobCancelKey } from "./queue.ts";
 import {
   CreateJobSchema,
+  type Job,
   JobIdParamsSchema,
+  JobOutputQuerySchema,
+  JobOutputSchema,
   JobPageSchema,
   JobSchema,
   ListJobsQuerySchema,
@@ -50,10 +61,57 @@ const getJobRoute = createRoute({
   },
 });
 
+const cancelJobRoute = createRoute({
+  method: "post",
+  path: "/jobs/{id}/cancel",
+  operationId: "cancelJob",
+  request: { params: JobIdParamsSchema },
+  responses: {
+    200: {
+      description: "The job has ended cancelled: it had not started, or was cancelled before",
+      content: { "application/json": { schema: JobSchema } },
+    },
+    202: {
+      description:
+        "The job is running and has been asked to stop; it ends cancelled shortly (`jobs:changed`)",
+      content: { "application/json": { schema: JobSchema } },
+    },
+    ...problemResponses(400, 401, 403, 404, 409, 500, 503),
+  },
+});
+
+const jobOutputRoute = createRoute({
+  method: "get",
+  path: "/jobs/{id}/output",
+  operationId: "getJobOutput",
+  request: { params: JobIdParamsSchema, query: JobOutputQuerySchema },
+  responses: {
+    200: {
+      description: "The job's output after `after`, in order; follow `cursor` until `end`",
+      content: { "application/json": { schema: JobOutputSchema } },
+    },
+    ...problemResponses(400, 401, 403, 404, 500, 503),
+  },
+});
+
 /** Called after a change to the jobs the UI shows, with the job that changed. */
 export type JobsChanged = (id: string) => void;
 
-export function registerJobRoutes(app: OpenAPIHono, jobs: JobStore, changed: JobsChanged = () => {}): void {
+/** What running jobs takes; null when the api runs without Valkey (jobs queue up but do not run). */
+export interface JobQueue {
+  valkey: ValkeyConnection;
+  dispatcher: JobDispatcher;
+  output: JobOutputReader;
+}
+
+const ENDED: ReadonlySet<Job["status"]> = new Set(["succeeded", "failed", "cancelled", "interrupted"]);
+
+export function registerJobRoutes(
+  app: OpenAPIHono,
+  jobs: JobStore,
+  queue: JobQueue | null = null,
+  changed: JobsChanged = () => {},
+): void {
   app.openapi(listJobsRoute, (c) => {
     const { limit, cursor } = c.req.valid("query");
     const after = cursor === undefined ? null : decodeCursor(cursor);
@@ -70,6 +128,7 @@ export function registerJobRoutes(app: OpenAPIHono, jobs: JobStore, changed: Job
 
   app.openapi(createJobRoute, (c) => {
     const job = jobs.create(c.req.valid("json"));
+    queue?.dispatcher.kick();
     changed(job.id);
     return c.json(job, 201);
   });
@@ -83,4 +142,74 @@ export function registerJobRoutes(app: OpenAPIHono, jobs: JobStore, changed: Job
     }
     return c.json(job, 200);
   });
+
+  app.openapi(cancelJobRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const job = jobs.get(id);
+    if (job === null) {
+      const problem = createProblem("not-found", { detail: `no job with id ${id}` });
+      return c.json(problem, problem.status, PROBLEM_HEADERS);
+    }
+    if (job.status === "cancelled") return c.json(job, 200);
+    if (ENDED.has(job.status)) {
+      const problem = createProblem("conflict", { detail: `the job has already ended: ${job.status}` });
+      return c.json(problem, problem.status, PROBLEM_HEADERS);
+    }
+    // A job Valkey's queue may hold, or one running, is stopped by the worker:
+    // its mark must be set before the answer promises anything.
+    if (job.status === "running" || jobs.sent(id)) {
+      const unavailable = await markCancelled(queue, id);
+      if (unavailable !== null) {
+        const problem = createProblem("valkey-unavailable", { detail: unavailable });
+        return c.json(problem, problem.status, PROBLEM_HEADERS);
+      }
+    }
+    const cancelled = jobs.cancelQueued(id);
+    // Null: it was running, or started meanwhile; the worker stops it.
+    if (cancelled === null) return c.json(jobs.get(id) ?? job, 202);
+    changed(id);
+    return c.json(cancelled, 200);
+  });
+
+  app.openapi(jobOutputRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    const { after, wait, limit } = c.req.valid("query");
+    if (jobs.get(id) === null) {
+      const problem = createProblem("not-found", { detail: `no job with id ${id}` });
+      return c.json(problem, problem.status, PROBLEM_HEADERS);
+    }
+    if (queue === null) {
+      const problem = createProblem("valkey-unavailable", { detail: NO_VALKEY });
+      return c.json(problem, problem.status, PROBLEM_HEADERS);
+    }
+    // A job that is gone (never, in practice) has nothing more to say.
+    const ended = () => ENDED.has(jobs.get(id)?.status ?? "cancelled");
+    try {
+      const output = await queue.output.read({ id, after, wait, limit, ended }, c.req.raw.signal);
+      return c.json(output, 200);
+    } catch (error) {
+      if (!isValkeyDown(error)) throw error;
+      const problem = createProblem("valkey-unavailable", { detail: VALKEY_DOWN });
+      return c.json(problem, problem.status, PROBLEM_HEADERS);
+    }
+  });
+}
+
+const NO_VALKEY = "this api runs without Valkey";
+const VALKEY_DOWN = "Valkey is not reachable right now; try again";
+
+/** Sets the job's cancel mark for the worker; why it could not, or null once set. */
+async function markCancelled(queue: JobQueue | null, id: string): Promise<string | null> {
+  if (queue === null) return NO_VALKEY;
+  try {
+    await queue.valkey.command(["SET", jobCancelKey(id), "1", "EX", String(JOB_MARK_TTL_SECONDS)]);
+    return null;
+  } catch (error) {
+    if (!isValkeyDown(error)) throw error;
+    return VALKEY_DOWN;
+  }
+}
+
+function isValkeyDown(error: unknown): boolean {
+  return error instanceof ValkeyUnavailableError || error instanceof ValkeyAuthError;
 }

@@ -13,6 +13,12 @@ export const JobSchema = z
     command: z.string(),
     status: z.enum(JOB_STATUSES),
     exitCode: z.number().int().nullable(),
+    progress: z.number().min(0).max(100).nullable().openapi({
+      description: "Percent done, as the job last reported it (`::progress::42`); null until then",
+    }),
+    reason: z.string().nullable().openapi({
+      description: "Why the job ended, when its status alone does not say (e.g. killed by SIGKILL)",
+    }),
     createdAt: z.iso.datetime(),
     startedAt: z.iso.datetime().nullable(),
     finishedAt: z.iso.datetime().nullable(),
@@ -66,3 +72,53 @@ export const JobIdParamsSchema = z.object({
     .min(1)
     .openapi({ param: { name: "id", in: "path" } }),
 });
+
+/** A stream id of the job's output (`<ms>-<seq>`), or `0` for its beginning. */
+const OUTPUT_CURSOR = /^(?:0|\d{1,20}-\d{1,20})$/;
+
+export const MAX_OUTPUT_WAIT_MS = 25_000;
+
+export const JobOutputQuerySchema = z.object({
+  after: z
+    .string()
+    .regex(OUTPUT_CURSOR, "must be 0 or a cursor this API returned")
+    .default("0")
+    .openapi({
+      param: { name: "after", in: "query" },
+      description: "`cursor` from the previous answer; 0 (the default) for the beginning",
+    }),
+  wait: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_OUTPUT_WAIT_MS)
+    .default(0)
+    .openapi({
+      param: { name: "wait", in: "query" },
+      description: "Milliseconds to wait for output when there is none yet after `after` (long poll)",
+    }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(500)
+    .openapi({ param: { name: "limit", in: "query" }, description: "Most chunks in one answer" }),
+});
+
+export const OutputChunkSchema = z
+  .object({
+    stream: z.enum(["stdout", "stderr"]),
+    text: z.string().openapi({ description: "As the job wrote it: may end inside a line" }),
+  })
+  .openapi("OutputChunk");
+
+export const JobOutputSchema = z
+  .object({
+    chunks: z.array(OutputChunkSchema),
+    cursor: z.string().openapi({ description: "Pass as `after` for what follows" }),
+    end: z.boolean().openapi({ description: "True once the job has ended and every chunk has been read" }),
+  })
+  .openapi("JobOutput");
+
+export type JobOutput = z.infer<typeof JobOutputSchema>;

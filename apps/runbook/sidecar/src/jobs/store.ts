@@ -4,6 +4,7 @@
  */
 import type { Database } from "bun:sqlite";
 import type { JobCursor } from "./cursor.ts";
+import type { JobEvent, QueuedJob } from "./queue.ts";
 import type { Job } from "./schemas.ts";
 
 // A type alias, not an interface, so it can be bound as named SQL parameters.
@@ -16,7 +17,16 @@ type JobRow = {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+  progress: number | null;
+  reason: string | null;
+  enqueued: 0 | 1;
 };
+
+/** What applying one event changed, for telling the windows. */
+export type JobChange = { id: string; kind: "status" } | { id: string; kind: "progress"; progress: number };
+
+const TERMINAL = "('succeeded', 'failed', 'cancelled', 'interrupted')";
+const EVENTS_CURSOR = "job_events_cursor";
 
 export interface JobPage {
   items: Job[];
@@ -44,11 +54,16 @@ export class JobStore {
       created_at: now.toISOString(),
       started_at: null,
       finished_at: null,
+      progress: null,
+      reason: null,
+      enqueued: 0,
     };
     this.#db
       .query<never, JobRow>(
-        `INSERT INTO jobs (id, name, command, status, exit_code, created_at, started_at, finished_at)
-         VALUES ($id, $name, $command, $status, $exit_code, $created_at, $started_at, $finished_at)`,
+        `INSERT INTO jobs (id, name, command, status, exit_code, created_at, started_at, finished_at,
+                           progress, reason, enqueued)
+         VALUES ($id, $name, $command, $status, $exit_code, $created_at, $started_at, $finished_at,
+                 $progress, $reason, $enqueued)`,
       )
       .run(row);
     return toJob(row);
@@ -78,6 +93,106 @@ export class JobStore {
     const last = items.at(-1);
     return { items, next: rows.length > limit && last ? { createdAt: last.createdAt, id: last.id } : null };
   }
+
+  /** Queued jobs not yet sent to Valkey's queue, oldest first. */
+  unsent(limit: number): QueuedJob[] {
+    return this.#db
+      .query<QueuedJob, { limit: number }>(
+        `SELECT id, command FROM jobs WHERE status = 'queued' AND enqueued = 0
+         ORDER BY created_at, id LIMIT $limit`,
+      )
+      .all({ limit });
+  }
+
+  /** Whether the job was sent to Valkey's queue. */
+  sent(id: string): boolean {
+    const row = this.#db
+      .query<{ enqueued: 0 | 1 }, { id: string }>("SELECT enqueued FROM jobs WHERE id = $id")
+      .get({ id });
+    return row?.enqueued === 1;
+  }
+
+  markEnqueued(id: string): void {
+    this.#db.query<never, { id: string }>("UPDATE jobs SET enqueued = 1 WHERE id = $id").run({ id });
+  }
+
+  /**
+   * Cancels a job that has not started: it ends at once. Null when the job is
+   * not queued (any more), so only one of cancelling and starting wins.
+   */
+  cancelQueued(id: string, now = new Date()): Job | null {
+    const row = this.#db
+      .query<JobRow, { id: string; at: string }>(
+        `UPDATE jobs SET status = 'cancelled', finished_at = $at, reason = 'cancelled before it started'
+         WHERE id = $id AND status = 'queued' RETURNING *`,
+      )
+      .get({ id, at: now.toISOString() });
+    return row ? toJob(row) : null;
+  }
+
+  /** The id of the last worker event applied; "0" before the first. */
+  eventsCursor(): string {
+    const row = this.#db
+      .query<{ value: string }, { key: string }>("SELECT value FROM meta WHERE key = $key")
+      .get({ key: EVENTS_CURSOR });
+    return row?.value ?? "0";
+  }
+
+  /**
+   * Applies the worker's events and moves the cursor past them, in one
+   * transaction: each event is applied exactly once, even across a crash.
+   * Every transition only moves a job forward (queued → running → ended), so
+   * a late or repeated event changes nothing.
+   */
+  applyEvents(events: readonly JobEvent[], cursor: string): JobChange[] {
+    const changes: JobChange[] = [];
+    this.#db.transaction(() => {
+      for (const event of events) {
+        const change = this.#apply(event);
+        if (change !== null) changes.push(change);
+      }
+      this.#db
+        .query<never, { key: string; value: string }>(
+          "INSERT INTO meta (key, value) VALUES ($key, $value) ON CONFLICT (key) DO UPDATE SET value = $value",
+        )
+        .run({ key: EVENTS_CURSOR, value: cursor });
+    })();
+    return changes;
+  }
+
+  #apply(event: JobEvent): JobChange | null {
+    const { id } = event;
+    switch (event.type) {
+      case "started": {
+        const { changes } = this.#db
+          .query<never, { id: string; at: string }>(
+            "UPDATE jobs SET status = 'running', started_at = $at WHERE id = $id AND status = 'queued'",
+          )
+          .run({ id, at: event.at });
+        return changes > 0 ? { id, kind: "status" } : null;
+      }
+      case "progress": {
+        const { changes } = this.#db
+          .query<never, { id: string; progress: number }>(
+            "UPDATE jobs SET progress = $progress WHERE id = $id AND status = 'running'",
+          )
+          .run({ id, progress: event.progress });
+        return changes > 0 ? { id, kind: "progress", progress: event.progress } : null;
+      }
+      case "finished": {
+        const { changes } = this.#db
+          .query<
+            never,
+            { id: string; at: string; status: string; exitCode: number | null; reason: string | null }
+          >(
+            `UPDATE jobs SET status = $status, exit_code = $exitCode, reason = $reason, finished_at = $at
+             WHERE id = $id AND status NOT IN ${TERMINAL}`,
+          )
+          .run({ id, at: event.at, status: event.outcome, exitCode: event.exitCode, reason: event.reason });
+        return changes > 0 ? { id, kind: "status" } : null;
+      }
+    }
+  }
 }
 
 /** The command's first characters on one line, cut on a code point boundary. */
@@ -95,5 +210,7 @@ function toJob(row: JobRow): Job {
     createdAt: row.created_at,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
+    progress: row.progress,
+    reason: row.reason,
   };
 }

@@ -2,7 +2,9 @@
  * `api`: serves the HTTP API on 127.0.0.1 until asked to stop. It never
  * migrates: a database not at the latest version is refused. Valkey, when the
  * shell gives one, is connected in the background: the api is ready and
- * answers without it, and reports it as down meanwhile.
+ * answers without it, and reports it as down meanwhile. Beside the server run
+ * the two loops that connect jobs to the worker: the dispatcher (SQLite →
+ * Valkey's queue) and the events reader (the worker's events → SQLite).
  */
 import {
   connectValkey,
@@ -12,10 +14,15 @@ import {
   serveApi,
   type ValkeyConnection,
 } from "@convoy/sidecar-runtime";
-import { createApp } from "../api/app.ts";
+import { announceJobChanges, createApp } from "../api/app.ts";
 import { databasePath, openDatabase } from "../db/database.ts";
 import { MIGRATIONS } from "../db/migrations.ts";
 import { assertSchemaCurrent } from "../db/migrator.ts";
+import { JobDispatcher } from "../jobs/dispatcher.ts";
+import { runJobEvents } from "../jobs/events.ts";
+import { JobOutputReader } from "../jobs/output.ts";
+import type { JobQueue } from "../jobs/routes.ts";
+import { JobStore } from "../jobs/store.ts";
 import { type Role, untilAborted } from "./role.ts";
 
 export const runApi: Role = async ({ signal }) => {
@@ -24,17 +31,29 @@ export const runApi: Role = async ({ signal }) => {
   if (env.valkey !== null) log.redact(env.valkey.password);
   if (env.backchannel !== null) log.redact(env.backchannel.token);
   const db = openDatabase(databasePath(env.dataDir), { create: false });
-  let valkey: ValkeyConnection | null = null;
+  const connections: ValkeyConnection[] = [];
+  let output: JobOutputReader | null = null;
   try {
     const schemaVersion = assertSchemaCurrent(db, MIGRATIONS);
-    valkey = env.valkey && connectValkey({ ...env.valkey, name: "api" });
+    const connect = (name: string) => {
+      const connection = env.valkey && connectValkey({ ...env.valkey, name });
+      if (connection) connections.push(connection);
+      return connection;
+    };
+    const valkey = connect("api");
+    const store = new JobStore(db);
+    output = env.valkey && valkey && new JobOutputReader(valkey, env.valkey);
+    const queue: JobQueue | null = valkey &&
+      output && { valkey, dispatcher: new JobDispatcher(store, valkey), output };
+    const backchannel = env.backchannel && createBackchannel(env.backchannel);
     const app = createApp({
       db,
       valkey,
       token: env.token,
       port: env.port,
       allowedOrigins: env.allowedOrigins,
-      backchannel: env.backchannel && createBackchannel(env.backchannel),
+      backchannel,
+      queue,
     });
     const server = serveApi(app, { port: env.port });
     log.info("api listening", {
@@ -42,12 +61,24 @@ export const runApi: Role = async ({ signal }) => {
       schemaVersion,
       valkey: valkey === null ? "disabled" : "enabled",
     });
-    await untilAborted(signal);
+    const events = queue && connect("api-events");
+    // Without Valkey nothing runs jobs: the server alone serves until asked to stop.
+    const loops =
+      queue && events
+        ? Promise.all([
+            queue.dispatcher.run(signal),
+            runJobEvents(store, events, signal, announceJobChanges(backchannel)),
+          ])
+        : untilAborted(signal);
+    // A loop fails only when going on cannot help (Valkey refused the password).
+    await Promise.race([untilAborted(signal), loops]);
     // Lets requests in flight finish before the database and Valkey close under them.
     await server.stop();
+    await loops;
     log.info("api stopped");
   } finally {
-    valkey?.close();
+    output?.close();
+    for (const connection of connections) connection.close();
     db.close();
   }
 };

@@ -52,6 +52,38 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/jobs/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["cancelJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/{id}/output": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getJobOutput"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/workers": {
         parameters: {
             query?: never;
@@ -86,7 +118,7 @@ export interface components {
         /** @description RFC 9457 problem details; switch on `type` */
         Problem: {
             /** @enum {string} */
-            type: "urn:convoy:problem:validation" | "urn:convoy:problem:malformed-json" | "urn:convoy:problem:unauthorized" | "urn:convoy:problem:forbidden-host" | "urn:convoy:problem:forbidden-origin" | "urn:convoy:problem:not-found" | "urn:convoy:problem:payload-too-large" | "urn:convoy:problem:unsupported-media-type" | "urn:convoy:problem:internal" | "urn:convoy:problem:valkey-unavailable";
+            type: "urn:convoy:problem:validation" | "urn:convoy:problem:malformed-json" | "urn:convoy:problem:unauthorized" | "urn:convoy:problem:forbidden-host" | "urn:convoy:problem:forbidden-origin" | "urn:convoy:problem:not-found" | "urn:convoy:problem:conflict" | "urn:convoy:problem:payload-too-large" | "urn:convoy:problem:unsupported-media-type" | "urn:convoy:problem:internal" | "urn:convoy:problem:valkey-unavailable";
             title: string;
             status: number;
             detail?: string;
@@ -110,6 +142,10 @@ export interface components {
             /** @enum {string} */
             status: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
             exitCode: number | null;
+            /** @description Percent done, as the job last reported it (`::progress::42`); null until then */
+            progress: number | null;
+            /** @description Why the job ended, when its status alone does not say (e.g. killed by SIGKILL) */
+            reason: string | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -122,6 +158,19 @@ export interface components {
             command: string;
             /** @description Defaults to the first 60 characters of the command */
             name?: string;
+        };
+        JobOutput: {
+            chunks: components["schemas"]["OutputChunk"][];
+            /** @description Pass as `after` for what follows */
+            cursor: string;
+            /** @description True once the job has ended and every chunk has been read */
+            end: boolean;
+        };
+        OutputChunk: {
+            /** @enum {string} */
+            stream: "stdout" | "stderr";
+            /** @description As the job wrote it: may end inside a line */
+            text: string;
         };
         Workers: {
             /** @description The worker's last heartbeat; null when none was written in the last 5000 ms */
@@ -379,6 +428,183 @@ export interface operations {
             };
             /** @description An unexpected server error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job has ended cancelled: it had not started, or was cancelled before */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description The job is running and has been asked to stop; it ends cancelled shortly (`jobs:changed`) */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description The request failed validation or its JSON body was malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bearer token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Host or Origin header is not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the resource's current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service the api depends on (Valkey) is unavailable; retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getJobOutput: {
+        parameters: {
+            query?: {
+                /** @description `cursor` from the previous answer; 0 (the default) for the beginning */
+                after?: string;
+                /** @description Milliseconds to wait for output when there is none yet after `after` (long poll) */
+                wait?: number | null;
+                /** @description Most chunks in one answer */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job's output after `after`, in order; follow `cursor` until `end` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobOutput"];
+                };
+            };
+            /** @description The request failed validation or its JSON body was malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bearer token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Host or Origin header is not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A service the api depends on (Valkey) is unavailable; retry later */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,77 @@
+/**
+ * Sends queued jobs from SQLite to Valkey's queue. SQLite is the record: a
+ * job is created there first, and a job not yet sent (Valkey was down, or the
+ * api died between the two) is sent by the next pass. A job may so be sent
+ * twice; the worker's claim runs it once.
+ */
+import { log, type ValkeyConnection, ValkeyError } from "@convoy/sidecar-runtime";
+import { pause } from "../roles/role.ts";
+import { encodeQueuedJob, JOB_MARK_TTL_SECONDS, JOB_QUEUE, jobCancelKey } from "./queue.ts";
+import type { JobStore } from "./store.ts";
+
+/** Between passes when nothing asks for one sooner. */
+const PASS_INTERVAL_MS = 1000;
+const BATCH = 100;
+
+export class JobDispatcher {
+  readonly #store: JobStore;
+  readonly #valkey: ValkeyConnection;
+  #wake: (() => void) | null = null;
+  #kicked = false;
+
+  constructor(store: JobStore, valkey: ValkeyConnection) {
+    this.#store = store;
+    this.#valkey = valkey;
+  }
+
+  /** Asks for a pass now (a job was just created). */
+  kick(): void {
+    this.#kicked = true;
+    this.#wake?.();
+  }
+
+  /** Passes until `signal` aborts; never throws for Valkey being down. */
+  async run(signal: AbortSignal): Promise<void> {
+    let failing = false;
+    while (!signal.aborted) {
+      this.#kicked = false;
+      try {
+        await this.#pass();
+        failing = false;
+      } catch (error) {
+        if (!(error instanceof ValkeyError)) throw error;
+        if (!failing) log.warn("queued jobs not sent yet", { error: error.message });
+        failing = true;
+      }
+      if (!this.#kicked) await this.#sleep(signal);
+    }
+  }
+
+  async #pass(): Promise<void> {
+    if (this.#valkey.status() !== "up") return;
+    for (;;) {
+      const batch = this.#store.unsent(BATCH);
+      for (const job of batch) {
+        await this.#valkey.command(["XADD", JOB_QUEUE, "*", ...encodeQueuedJob(job)]);
+        if (this.#store.get(job.id)?.status === "queued") {
+          this.#store.markEnqueued(job.id);
+        } else {
+          // Cancelled while it was being sent: make sure the worker skips it.
+          await this.#valkey.command(["SET", jobCancelKey(job.id), "1", "EX", String(JOB_MARK_TTL_SECONDS)]);
+        }
+      }
+      if (batch.length < BATCH) return;
+    }
+  }
+
+  #sleep(signal: AbortSignal): Promise<void> {
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    signal.addEventListener("abort", stop, { once: true });
+    this.#wake = stop;
+    return pause(PASS_INTERVAL_MS, controller.signal).finally(() => {
+      this.#wake = null;
+      signal.removeEventListener("abort", stop);
+    });
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * The jobs on the wire between the api and the worker, who meet only in
+ * Valkey. The single source of every key, field and message both ends use:
+ *
+ * - `JOB_QUEUE`, a Stream read through the consumer group `JOB_QUEUE_GROUP`:
+ *   one entry per job to run (`id`, `command`). An entry is acknowledged only
+ *   once the job has finished, so a job whose worker died stays pending and
+ *   the next worker finds it (and reports it interrupted: commands are not
+ *   assumed to be safe to run twice).
+ * - `jobClaimKey(id)`, set NX by the worker before it starts a job: the api
+ *   may enqueue a job twice (it re-sends what it cannot prove was sent), and
+ *   a job still runs at most once.
+ * - `jobCancelKey(id)`, set by the api to ask for a job to be cancelled;
+ *   the worker checks it before it starts a job and while the job runs.
+ * - `JOB_EVENTS`, a Stream the worker appends to and the api reads from its
+ *   own saved cursor: every change of a job's state (`JobEvent`), applied by
+ *   the api to SQLite idempotently.
+ * - `jobOutputKey(id)`, a Stream per job: its output in chunks, then one
+ *   `end` entry. Readers resume from any entry id, so a window opened late or
+ *   a reconnect loses nothing that is still retained.
+ */
+import { z } from "@hono/zod-openapi";
+
+export const JOB_QUEUE = "runbook:jobs:queue";
+export const JOB_QUEUE_GROUP = "workers";
+export const JOB_EVENTS = "runbook:jobs:events";
+/** Approximate cap of the events stream; the api reads it continuously. */
+export const JOB_EVENTS_MAXLEN = 100_000;
+
+export function jobOutputKey(id: string): string {
+  return `runbook:job:${id}:output`;
+}
+
+export function jobCancelKey(id: string): string {
+  return `runbook:job:${id}:cancel`;
+}
+
+export function jobClaimKey(id: string): string {
+  return `runbook:job:${id}:claim`;
+}
+
+/** How long claim and cancel marks live: far longer than a queue entry waits. */
+export const JOB_MARK_TTL_SECONDS = 7 * 24 * 3600;
+/** How long a finished job's output is kept. */
+export const JOB_OUTPUT_TTL_SECONDS = 30 * 24 * 3600;
+/** Most output entries kept per job (older ones are trimmed first). */
+export const JOB_OUTPUT_MAXLEN = 4096;
+/** Most UTF-8 bytes in one output entry. */
+export const JOB_OUTPUT_CHUNK_BYTES = 16 * 1024;
+
+/** Fields of a queue entry. */
+export interface QueuedJob {
+  id: string;
+  command: string;
+}
+
+export function encodeQueuedJob(job: QueuedJob): string[] {
+  return ["id", job.id, "command", job.command];
+}
+
+/** The job in a queue entry's fields, or null when they are not one. */
+export function decodeQueuedJob(fields: readonly string[]): QueuedJob | null {
+  const record = fieldRecord(fields);
+  const id = record.get("id");
+  const command = record.get("command");
+  return id === undefined || command === undefined ? null : { id, command };
+}
+
+export const JOB_OUTCOMES = ["succeeded", "failed", "cancelled", "interrupted"] as const;
+export type JobOutcome = (typeof JOB_OUTCOMES)[number];
+
+const isoTime = z.iso.datetime();
+
+export const JobEventSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("started"), id: z.string(), at: isoTime, pid: z.number().int().positive() }),
+  z.object({
+    type: z.literal("progress"),
+    id: z.string(),
+    at: isoTime,
+    progress: z.number().min(0).max(100),
+  }),
+  z.object({
+    type: z.literal("finished"),
+    id: z.string(),
+    at: isoTime,
+    outcome: z.enum(JOB_OUTCOMES),
+    /** The command's exit code; null when a signal ended it or it never ran. */
+    exitCode: z.number().int().nullable(),
+    /** Why, when the outcome is not the exit code's (e.g. "the worker stopped"). */
+    reason: z.string().nullable(),
+  }),
+]);
+
+export type JobEvent = z.infer<typeof JobEventSchema>;
+
+/** An events stream entry has one field, `event`, holding the JSON. */
+export function encodeJobEvent(event: JobEvent): string[] {
+  return ["event", JSON.stringify(event)];
+}
+
+/** The event in an entry's fields, or null when it is not one (e.g. written by another version). */
+export function decodeJobEvent(fields: readonly string[]): JobEvent | null {
+  const text = fieldRecord(fields).get("event");
+  if (text === undefined) return null;
+  try {
+    const parsed = JobEventSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+export type OutputStream = "stdout" | "stderr";
+
+/** One entry of a job's output stream. */
+export type OutputEntry = { kind: "text"; stream: OutputStream; text: string } | { kind: "end" };
+
+/** Fields: `o` (stdout text), `e` (stderr text), or `end`. */
+export function encodeOutputEntry(entry: OutputEntry): string[] {
+  if (entry.kind === "end") return ["end", "1"];
+  return [entry.stream === "stdout" ? "o" : "e", entry.text];
+}
+
+export function decodeOutputEntry(fields: readonly string[]): OutputEntry | null {
+  const [name, value] = fields;
+  if (name === "end") return { kind: "end" };
+  if ((name === "o" || name === "e") && value !== undefined) {
+    return { kind: "text", stream: name === "o" ? "stdout" : "stderr", text: value };
+  }
+  return null;
+}
+
+/**
+ * A line of output a job prints to report its progress, as a percentage:
+ * `::progress::42` or `::progress::42.5` (0 to 100). It stays in the output too.
+ */
+export const PROGRESS_LINE = /^::progress::(\d{1,3}(?:\.\d+)?)\s*$/;
+
+/** The percentage in a progress line, or null when `line` is not one. */
+export function parseProgressLine(line: string): number | null {
+  const match = PROGRESS_LINE.exec(line);
+  if (!match?.[1]) return null;
+  const value = Number(match[1]);
+  return value >= 0 && value <= 100 ? value : null;
+}
+
+/** Stream entries come as a flat `[name, value, name, value, …]` list. */
+function fieldRecord(fields: readonly string[]): Map<string, string> {
+  const record = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const name = fields[i];
+    const value = fields[i + 1];
+    if (name !== undefined && value !== undefined) record.set(name, value);
+  }
+  return record;
+}
+
+/** One entry of a Stream as XREAD / XREADGROUP / XRANGE answer it. */
+export interface StreamEntry {
+  id: string;
+  /** `[name, value, name, value, …]` */
+  fields: string[];
+}
+
+/**
+ * The entries of an XREAD or XREADGROUP reply for one stream (`[[key,
+ * [[id, [fields…]], …]]]`, or null when the BLOCK timed out). Entries whose
+ * fields were deleted (XREADGROUP of a trimmed pending entry) have no fields.
+ */
+export function streamEntries(reply: unknown): StreamEntry[] {
+  if (!Array.isArray(reply)) return [];
+  const [stream] = reply;
+  if (!Array.isArray(stream) || !Array.isArray(stream[1])) return [];
+  const entries: StreamEntry[] = [];
+  for (const entry of stream[1]) {
+    if (!Array.isArray(entry) || typeof entry[0] !== "string") continue;
+    const fields = Array.isArray(entry[1]) ? entry[1].filter((field) => typeof field === "string") : [];
+    entries.push({ id: entry[0], fields });
+  }
+  return entries;
+}
