@@ -466,3 +466,27 @@ describe("GET /jobs/{id}/output", () => {
     }
   });
 });
+
+describe("a Valkey that lost its data", () => {
+  test("gets every job still queued again", async () => {
+    const job = await createJob("echo twice");
+    await until(queued, (list) => list.length === 1);
+    // As if Valkey restarted without its append-only file.
+    await (await reader()).command(["FLUSHALL"]);
+    const entries = await until(queued, (list) => list.length > 0, 5000);
+    expect(entries).toEqual([{ id: job.id, command: "echo twice" }]);
+  });
+
+  test("a job that started is not sent again", async () => {
+    const job = await createJob("echo once");
+    await until(queued, (list) => list.length === 1);
+    await emit({ type: "started", id: job.id, at: at(), pid: 12 });
+    await until(
+      () => getJob(job.id),
+      (value) => value.status === "running",
+    );
+    await (await reader()).command(["FLUSHALL"]);
+    await Bun.sleep(1500);
+    expect(await queued()).toEqual([]);
+  });
+});

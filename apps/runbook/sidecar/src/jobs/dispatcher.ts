@@ -2,11 +2,12 @@
  * Sends queued jobs from SQLite to Valkey's queue. SQLite is the record: a
  * job is created there first, and a job not yet sent (Valkey was down, or the
  * api died between the two) is sent by the next pass. A job may so be sent
- * twice; the worker's claim runs it once.
+ * twice; the worker's claim runs it once. A Valkey that lost its data (its
+ * epoch key is gone) gets every job still queued again.
  */
 import { log, type ValkeyConnection, ValkeyError } from "@convoy/sidecar-runtime";
 import { pause } from "../roles/role.ts";
-import { encodeQueuedJob, JOB_MARK_TTL_SECONDS, JOB_QUEUE, jobCancelKey } from "./queue.ts";
+import { encodeQueuedJob, JOB_MARK_TTL_SECONDS, JOB_QUEUE, JOB_QUEUE_EPOCH, jobCancelKey } from "./queue.ts";
 import type { JobStore } from "./store.ts";
 
 /** Between passes when nothing asks for one sooner. */
@@ -49,6 +50,11 @@ export class JobDispatcher {
 
   async #pass(): Promise<void> {
     if (this.#valkey.status() !== "up") return;
+    if ((await this.#valkey.get(JOB_QUEUE_EPOCH)) === null) {
+      const resent = this.#store.resendQueued();
+      if (resent > 0) log.warn("valkey has lost its queue; sending the queued jobs again", { jobs: resent });
+      await this.#valkey.command(["SET", JOB_QUEUE_EPOCH, crypto.randomUUID(), "NX"]);
+    }
     for (;;) {
       const batch = this.#store.unsent(BATCH);
       for (const job of batch) {

@@ -22,6 +22,12 @@
 import { z } from "@hono/zod-openapi";
 
 export const JOB_QUEUE = "runbook:jobs:queue";
+/**
+ * Set once per Valkey data set by the api (a random value): when it is
+ * missing, Valkey lost its data (e.g. it restarted without its append-only
+ * file), so every job still queued is sent again.
+ */
+export const JOB_QUEUE_EPOCH = "runbook:jobs:epoch";
 export const JOB_QUEUE_GROUP = "workers";
 export const JOB_EVENTS = "runbook:jobs:events";
 /** Approximate cap of the events stream; the api reads it continuously. */
@@ -38,6 +44,14 @@ export function jobCancelKey(id: string): string {
 export function jobClaimKey(id: string): string {
   return `runbook:job:${id}:claim`;
 }
+
+/**
+ * A hash the worker keeps of the jobs it is running: job id → where to find
+ * the job's process group (`RunningJobRecord` in the worker's runner). A
+ * worker that starts finds there what a dead one left running, and kills it.
+ * Only the worker reads or writes it.
+ */
+export const JOB_RUNNING = "runbook:jobs:running";
 
 /** How long claim and cancel marks live: far longer than a queue entry waits. */
 export const JOB_MARK_TTL_SECONDS = 7 * 24 * 3600;

@@ -112,6 +112,12 @@ export class JobStore {
     return row?.enqueued === 1;
   }
 
+  /** Marks every queued job as not sent, so it is sent again; how many. */
+  resendQueued(): number {
+    return this.#db.query("UPDATE jobs SET enqueued = 0 WHERE status = 'queued' AND enqueued = 1").run()
+      .changes;
+  }
+
   markEnqueued(id: string): void {
     this.#db.query<never, { id: string }>("UPDATE jobs SET enqueued = 1 WHERE id = $id").run({ id });
   }

@@ -1,9 +1,11 @@
 /**
- * `worker`: keeps a heartbeat in Valkey (and, later, runs jobs) until asked to
+ * `worker`: keeps a heartbeat in Valkey and runs queued jobs until asked to
  * stop. Valkey being down is an outage to wait out, never a reason to exit;
  * Valkey refusing the password is (the shell started us wrongly).
  */
 import { announceReady, connectValkey, log, readWorkerEnv } from "@convoy/sidecar-runtime";
+import { readConcurrency } from "../runner/config.ts";
+import { JobRunner } from "../runner/runner.ts";
 import { runHeartbeatLoop } from "../workers/heartbeat-loop.ts";
 import type { Role } from "./role.ts";
 
@@ -12,14 +14,21 @@ type WorkerLoop = (signal: AbortSignal) => Promise<void>;
 
 export const runWorker: Role = async ({ signal }) => {
   const env = readWorkerEnv();
+  const concurrency = readConcurrency();
   log.redact(env.valkey.password);
   const valkey = connectValkey({ ...env.valkey, name: "worker" });
+  const runner = new JobRunner({
+    valkey,
+    // Opened only once `valkey` is up, so a refused password is logged once, by `valkey`.
+    openQueueConnection: () => connectValkey({ ...env.valkey, name: "worker-queue" }),
+    concurrency,
+  });
   try {
     // The readiness probe is the heartbeat: ready once Valkey took the first one.
-    // The job loop will go beside it here.
     await runLoops(signal, [
       (loopSignal) =>
         runHeartbeatLoop(valkey, { signal: loopSignal, onFirstBeat: () => announceReady("worker") }),
+      (loopSignal) => runner.run(loopSignal),
     ]);
     log.info("worker stopped");
   } finally {

@@ -1,0 +1,159 @@
+/**
+ * One job, from spawn to acknowledgement: starts the command, streams its
+ * output and progress, ends its process group when the leader exits (or when
+ * cancelled or stopped: SIGTERM, a grace, SIGKILL), and reports how it ended.
+ */
+import { log, type ValkeyConnection } from "@convoy/sidecar-runtime";
+import { JOB_OUTPUT_CHUNK_BYTES, JOB_RUNNING, type OutputStream, type QueuedJob } from "../jobs/queue.ts";
+import { OUTPUT_FLUSH_MS, PIPE_DRAIN_MS, PROGRESS_INTERVAL_MS, TERMINATE_GRACE_MS } from "./config.ts";
+import type { OrderedWrites } from "./durable-writes.ts";
+import { OutputWriter } from "./durable-writes.ts";
+import { eventCommand, type Finish, finishCommands, finishFromExit } from "./job-events.ts";
+import { JobSpawnError, type SpawnedJob, spawnJob } from "./job-process.ts";
+import { pumpOutput } from "./output-pump.ts";
+import { encodeRunningJob, type RunningJobRecord, signalGroup } from "./process-group.ts";
+import { ProgressThrottle } from "./progress-throttle.ts";
+import { ProgressLineScanner } from "./text.ts";
+
+export interface JobRunContext {
+  valkey: ValkeyConnection;
+  writes: OrderedWrites;
+  /** Aborts when writes that have not landed are given up on. */
+  abandon: AbortSignal;
+  deathSignalPrefix: readonly string[];
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Why the worker ended a job that had not ended on its own. */
+export type Termination = "cancelled" | "stopped";
+
+const TERMINATION_FINISH: Record<Termination, Finish> = {
+  cancelled: { outcome: "cancelled", exitCode: null, reason: "cancelled while running" },
+  stopped: { outcome: "interrupted", exitCode: null, reason: "the worker stopped" },
+};
+
+export class JobRun {
+  readonly job: QueuedJob;
+  readonly entryId: string;
+  readonly #context: JobRunContext;
+  #spawned: SpawnedJob | null = null;
+  #termination: Termination | null = null;
+  #killTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Set once the leader exited: there is nothing left to cancel or to record. */
+  #exited = false;
+
+  constructor(job: QueuedJob, entryId: string, context: JobRunContext) {
+    this.job = job;
+    this.entryId = entryId;
+    this.#context = context;
+  }
+
+  /** Where its processes are while it runs; null before the spawn and once it has exited. */
+  record(): RunningJobRecord | null {
+    const spawned = this.#spawned;
+    return spawned === null || this.#exited ? null : { pgid: spawned.pgid, startTime: spawned.startTime };
+  }
+
+  /** Ends the job's process group: SIGTERM now, SIGKILL after the grace. The first cause wins. */
+  terminate(cause: Termination): void {
+    if (this.#termination !== null || this.#exited) return;
+    this.#termination = cause;
+    if (this.#spawned !== null) this.#signalTermination(this.#spawned);
+  }
+
+  /** Resolves once the job's end is reported (or given up on, when the worker stops without Valkey). */
+  async run(): Promise<void> {
+    const { job } = this;
+    const { writes } = this.#context;
+    const startedAt = performance.now();
+    const output = new OutputWriter(this.#context.valkey, job.id, this.#context.abandon);
+
+    let spawned: SpawnedJob;
+    try {
+      spawned = spawnJob({
+        jobId: job.id,
+        command: job.command,
+        deathSignalPrefix: this.#context.deathSignalPrefix,
+        env: this.#context.env,
+      });
+    } catch (error) {
+      if (!(error instanceof JobSpawnError)) throw error;
+      await output.end();
+      await this.#report({ outcome: "failed", exitCode: null, reason: error.message }, startedAt);
+      return;
+    }
+    this.#spawned = spawned;
+    log.info("job started", { id: job.id, pid: spawned.pid });
+    const record = encodeRunningJob({ pgid: spawned.pgid, startTime: spawned.startTime });
+    void writes.push("job start", [
+      ["HSET", JOB_RUNNING, job.id, record],
+      eventCommand({ type: "started", id: job.id, at: new Date().toISOString(), pid: spawned.pid }),
+    ]);
+    // Cancelled or stopped while it was being spawned.
+    if (this.#termination !== null) this.#signalTermination(spawned);
+
+    const progress = new ProgressThrottle((value) => {
+      const event = { type: "progress" as const, id: job.id, at: new Date().toISOString(), progress: value };
+      void writes.push("job progress", [eventCommand(event)]);
+    }, PROGRESS_INTERVAL_MS);
+    const drain = new AbortController();
+    const pump = (source: ReadableStream<Uint8Array>, stream: OutputStream) => {
+      const lines = new ProgressLineScanner();
+      return pumpOutput(source, {
+        write: (text) => output.write(stream, text),
+        onText: (text) => {
+          for (const value of lines.push(text)) progress.push(value);
+        },
+        flushMs: OUTPUT_FLUSH_MS,
+        maxBytes: JOB_OUTPUT_CHUNK_BYTES,
+        stop: drain.signal,
+      }).then(() => {
+        for (const value of lines.end()) progress.push(value);
+      });
+    };
+    const pumps = Promise.all([
+      pump(spawned.process.stdout, "stdout"),
+      pump(spawned.process.stderr, "stderr"),
+    ]);
+
+    await spawned.process.exited;
+    this.#exited = true;
+    if (this.#killTimer !== null) clearTimeout(this.#killTimer);
+    // Whatever it left behind in its group would hold the pipes open forever.
+    signalGroup(spawned.pgid, "SIGKILL");
+    const drainTimer = setTimeout(() => drain.abort(), PIPE_DRAIN_MS);
+    await pumps;
+    clearTimeout(drainTimer);
+    progress.flush();
+    await output.end();
+
+    const { exitCode, signalCode } = spawned.process;
+    const finish =
+      this.#termination === null
+        ? finishFromExit(exitCode, signalCode === null ? null : String(signalCode))
+        : { ...TERMINATION_FINISH[this.#termination], exitCode };
+    await this.#report(finish, startedAt);
+  }
+
+  async #report(finish: Finish, startedAt: number): Promise<void> {
+    const landed = await this.#context.writes.push(
+      "job end",
+      finishCommands(this.job.id, this.entryId, finish),
+    );
+    log.info("job finished", {
+      id: this.job.id,
+      outcome: finish.outcome,
+      exitCode: finish.exitCode ?? "none",
+      ms: Math.round(performance.now() - startedAt),
+      reported: landed ? undefined : "no (valkey unavailable; the next worker reports it interrupted)",
+    });
+  }
+
+  #signalTermination(spawned: SpawnedJob): void {
+    signalGroup(spawned.pgid, "SIGTERM");
+    this.#killTimer = setTimeout(() => {
+      this.#killTimer = null;
+      signalGroup(spawned.pgid, "SIGKILL");
+    }, TERMINATE_GRACE_MS);
+  }
+}

@@ -1,0 +1,236 @@
+/** The runner's pure parts, and its /proc checks against real processes. */
+import { afterEach, describe, expect, test } from "bun:test";
+import { EnvError } from "@convoy/sidecar-runtime";
+import { readConcurrency } from "../src/runner/config.ts";
+import { compareEntryIds, parseEntryId } from "../src/runner/durable-writes.ts";
+import { jobEnvironment } from "../src/runner/job-env.ts";
+import { finishFromExit } from "../src/runner/job-events.ts";
+import {
+  decodeRunningJob,
+  encodeRunningJob,
+  isAlive,
+  killOrphanedGroup,
+  processStartTime,
+  signalGroup,
+} from "../src/runner/process-group.ts";
+import { type Clock, ProgressThrottle } from "../src/runner/progress-throttle.ts";
+import { ProgressLineScanner, splitUtf8 } from "../src/runner/text.ts";
+
+describe("splitUtf8", () => {
+  test("cuts at the byte limit, never inside a code point", () => {
+    const text = `${"a".repeat(5)}é😀${"b".repeat(3)}`;
+    const pieces = splitUtf8(text, 6);
+    expect(pieces.join("")).toBe(text);
+    for (const piece of pieces) expect(Buffer.byteLength(piece)).toBeLessThanOrEqual(6);
+    expect(pieces).toEqual(["aaaaa", "é😀", "bbb"]);
+    expect(splitUtf8("", 16)).toEqual([]);
+    expect(() => splitUtf8("x", 3)).toThrow(RangeError);
+  });
+
+  test("a long text comes back whole, in pieces of at most the limit", () => {
+    const text = "€".repeat(10_000);
+    const pieces = splitUtf8(text, 16 * 1024);
+    expect(pieces.join("")).toBe(text);
+    expect(Math.max(...pieces.map((piece) => Buffer.byteLength(piece)))).toBeLessThanOrEqual(16 * 1024);
+  });
+});
+
+describe("ProgressLineScanner", () => {
+  test("finds progress lines cut anywhere, and only whole ones", () => {
+    const scanner = new ProgressLineScanner();
+    expect(scanner.push("::prog")).toEqual([]);
+    expect(scanner.push("ress::4")).toEqual([]);
+    expect(scanner.push("2\nfoo ::progress::5\n::progress::101\n::progress::7.5\r\n::progress::9")).toEqual([
+      42, 7.5,
+    ]);
+    expect(scanner.end()).toEqual([9]);
+  });
+
+  test("a very long line is not kept", () => {
+    const scanner = new ProgressLineScanner();
+    expect(scanner.push(`::progress::1${"0".repeat(10_000)}`)).toEqual([]);
+    expect(scanner.push("\n::progress::3\n")).toEqual([3]);
+  });
+});
+
+/** A clock the test moves by hand. */
+function manualClock(): Clock & { advance(ms: number): void } {
+  let now = 0;
+  let timers: { at: number; run: () => void }[] = [];
+  return {
+    now: () => now,
+    schedule(callback, ms) {
+      const timer = { at: now + ms, run: callback };
+      timers.push(timer);
+      return () => {
+        timers = timers.filter((other) => other !== timer);
+      };
+    },
+    advance(ms) {
+      now += ms;
+      const due = timers.filter((timer) => timer.at <= now);
+      timers = timers.filter((timer) => timer.at > now);
+      for (const timer of due) timer.run();
+    },
+  };
+}
+
+describe("ProgressThrottle", () => {
+  test("sends the first value at once, then at most one per interval, the last one always", () => {
+    const clock = manualClock();
+    const sent: number[] = [];
+    const throttle = new ProgressThrottle((value) => sent.push(value), 100, clock);
+    throttle.push(1);
+    throttle.push(2);
+    throttle.push(3);
+    expect(sent).toEqual([1]);
+    clock.advance(100);
+    expect(sent).toEqual([1, 3]);
+    throttle.push(4);
+    clock.advance(50);
+    throttle.push(5);
+    expect(sent).toEqual([1, 3]);
+    throttle.flush();
+    expect(sent).toEqual([1, 3, 5]);
+    clock.advance(1000);
+    expect(sent).toEqual([1, 3, 5]);
+    throttle.push(5);
+    expect(sent).toEqual([1, 3, 5]);
+  });
+});
+
+describe("jobEnvironment", () => {
+  test("drops every CONVOY_ variable but the launch id, and adds the job's id", () => {
+    const env = jobEnvironment(
+      {
+        PATH: "/bin",
+        CONVOY_VALKEY_PASSWORD: "secret",
+        CONVOY_API_TOKEN: "token",
+        CONVOY_LAUNCH_ID: "launch",
+        CONVOY_ANYTHING_NEW: "x",
+        RUNBOOK_JOB_ID: "spoofed",
+        UNSET: undefined,
+      },
+      "job-1",
+    );
+    expect(env).toEqual({ PATH: "/bin", CONVOY_LAUNCH_ID: "launch", RUNBOOK_JOB_ID: "job-1" });
+  });
+});
+
+describe("readConcurrency", () => {
+  test("defaults to 4 and takes 1 to 64", () => {
+    expect(readConcurrency({})).toBe(4);
+    expect(readConcurrency({ RUNBOOK_WORKER_CONCURRENCY: "" })).toBe(4);
+    expect(readConcurrency({ RUNBOOK_WORKER_CONCURRENCY: "1" })).toBe(1);
+    expect(readConcurrency({ RUNBOOK_WORKER_CONCURRENCY: "64" })).toBe(64);
+  });
+
+  test.each([["0"], ["65"], [" 4"], ["4x"], ["1e1"], ["0x4"]])(
+    "%p is an EnvError naming the variable",
+    (value) => {
+      expect(() => readConcurrency({ RUNBOOK_WORKER_CONCURRENCY: value })).toThrow(EnvError);
+      expect(() => readConcurrency({ RUNBOOK_WORKER_CONCURRENCY: value })).toThrow(
+        `RUNBOOK_WORKER_CONCURRENCY must be an integer from 1 to 64 (got ${JSON.stringify(value)})`,
+      );
+    },
+  );
+});
+
+describe("finishFromExit", () => {
+  test("maps an exit status to an outcome", () => {
+    expect(finishFromExit(0, null)).toEqual({ outcome: "succeeded", exitCode: 0, reason: null });
+    expect(finishFromExit(3, null)).toEqual({ outcome: "failed", exitCode: 3, reason: null });
+    expect(finishFromExit(null, "SIGKILL")).toEqual({
+      outcome: "failed",
+      exitCode: null,
+      reason: "killed by SIGKILL",
+    });
+  });
+});
+
+describe("stream entry ids", () => {
+  test("compare by time, then sequence", () => {
+    const a = parseEntryId("1700000000000-5");
+    const b = parseEntryId("1700000000001-0");
+    if (a === null || b === null) throw new Error("unparsed");
+    expect(compareEntryIds(a, b)).toBeLessThan(0);
+    expect(compareEntryIds(b, a)).toBeGreaterThan(0);
+    expect(compareEntryIds(a, a)).toBe(0);
+    expect(parseEntryId("*")).toBeNull();
+  });
+});
+
+describe("running job records", () => {
+  test("round-trip, and anything else is refused", () => {
+    const record = { pgid: 1234, startTime: "98765" };
+    expect(decodeRunningJob(encodeRunningJob(record))).toEqual(record);
+    expect(decodeRunningJob('{"pgid":1,"startTime":"1"}')).toBeNull();
+    expect(decodeRunningJob('{"pgid":0,"startTime":null}')).toBeNull();
+    expect(decodeRunningJob('{"pgid":12,"startTime":"x"}')).toBeNull();
+    expect(decodeRunningJob("nope")).toBeNull();
+  });
+
+  test("signalGroup refuses ids that would reach our own group or everything", () => {
+    expect(() => signalGroup(0, "SIGKILL")).toThrow(RangeError);
+    expect(() => signalGroup(1, "SIGKILL")).toThrow(RangeError);
+    expect(() => signalGroup(-5, "SIGKILL")).toThrow(RangeError);
+  });
+});
+
+describe.if(process.platform === "linux")("killOrphanedGroup", () => {
+  const spawned: number[] = [];
+  afterEach(() => {
+    for (const pid of spawned.splice(0)) {
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {}
+    }
+  });
+
+  function group(env: Record<string, string> = {}): number {
+    const child = Bun.spawn(["sh", "-c", "sleep 60 & sleep 60"], {
+      detached: true,
+      stdio: ["ignore", "ignore", "ignore"],
+      env: { PATH: process.env.PATH ?? "", ...env },
+    });
+    spawned.push(child.pid);
+    return child.pid;
+  }
+
+  test("kills a group whose leader has the recorded start time", () => {
+    const pgid = group();
+    const startTime = processStartTime(pgid);
+    expect(startTime).not.toBeNull();
+    expect(killOrphanedGroup({ pgid, startTime }, "job", "RUNBOOK_JOB_ID")).toBe("killed");
+  });
+
+  test("leaves alone a group whose leader started at another time (a reused pid)", async () => {
+    const pgid = group();
+    const startTime = String(BigInt(processStartTime(pgid) ?? "0") - 1n);
+    expect(killOrphanedGroup({ pgid, startTime }, "job", "RUNBOOK_JOB_ID")).toBe("not ours");
+    await Bun.sleep(50);
+    expect(isAlive(pgid)).toBe(true);
+  });
+
+  test("without its leader, kills the group only when a member carries the job's id", async () => {
+    // The leader waits for a line on stdin, so its start time is read while it lives.
+    const ours = Bun.spawn(["sh", "-c", "sleep 60 >/dev/null & echo $!; read _; exit 0"], {
+      detached: true,
+      stdio: ["pipe", "pipe", "ignore"],
+      env: { PATH: process.env.PATH ?? "", RUNBOOK_JOB_ID: "job-7" },
+    });
+    spawned.push(ours.pid);
+    const startTime = processStartTime(ours.pid);
+    expect(startTime).not.toBeNull();
+    ours.stdin.end();
+    const member = Number((await new Response(ours.stdout).text()).trim());
+    await ours.exited;
+    expect(isAlive(member)).toBe(true);
+    expect(killOrphanedGroup({ pgid: ours.pid, startTime }, "job-8", "RUNBOOK_JOB_ID")).toBe("not ours");
+    expect(isAlive(member)).toBe(true);
+    expect(killOrphanedGroup({ pgid: ours.pid, startTime }, "job-7", "RUNBOOK_JOB_ID")).toBe("killed");
+    await Bun.sleep(50);
+    expect(isAlive(member)).toBe(false);
+    expect(killOrphanedGroup({ pgid: ours.pid, startTime }, "job-7", "RUNBOOK_JOB_ID")).toBe("gone");
+  });
+});
