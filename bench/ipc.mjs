@@ -4,12 +4,11 @@
 // loop runs in its page (WebDriver only starts a loop and collects its
 // figures). Run by bench/ipc.sh; writes the raw figures as JSON to --out.
 //
-// Plain WebDriver over HTTP (tauri-driver speaks W3C WebDriver), so the
-// benchmark needs no client library.
-import { spawn } from "node:child_process";
+// Plain WebDriver over HTTP (bench/webdriver.mjs), so the benchmark needs no
+// client library.
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { parseArgs } from "node:util";
+import { openSession, timerResolution } from "./webdriver.mjs";
 
 const { values: opts } = parseArgs({
   options: {
@@ -45,70 +44,7 @@ const plan = {
   streamReps: smoke ? 1 : 5,
 };
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitFor(check, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-const port = await freePort();
-const nativePort = await freePort();
-const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
-  stdio: ["ignore", "ignore", "inherit"],
-});
-const base = `http://127.0.0.1:${port}`;
-
-async function webdriver(method, path, body) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = await response.json();
-  if (!response.ok) throw new Error(`${method} ${path}: ${JSON.stringify(json.value)}`);
-  return json.value;
-}
-
-/** Runs `fn(arg)` (an async function, serialised by its source) in the page and returns its result. */
-async function inPage(session, fn, arg) {
-  const script = `const done = arguments[arguments.length - 1];
-(${fn.toString()})(arguments[0]).then(
-  (value) => done(JSON.stringify({ ok: true, value })),
-  (error) => done(JSON.stringify({ ok: false, error: \`\${error}\n\${(error && error.stack) || ""}\` })),
-);`;
-  const raw = await webdriver("POST", `/session/${session}/execute/async`, { script, args: [arg ?? null] });
-  const result = JSON.parse(raw);
-  if (!result.ok) throw new Error(`in the page: ${result.error}`);
-  return result.value;
-}
-
 // ---- What runs in the page. Each function is self-contained: it is sent as source.
-
-/** The timer's resolution: WebKit coarsens performance.now(). */
-async function timerResolution() {
-  let smallest = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < 20000; i++) {
-    const a = performance.now();
-    let b = performance.now();
-    while (b === a) b = performance.now();
-    smallest = Math.min(smallest, b - a);
-  }
-  return smallest;
-}
 
 /** Sets up what the other functions use: a CSP violation log (the postMessage page), a channel helper. */
 async function prepare() {
@@ -235,62 +171,47 @@ async function violations() {
 
 async function suite(session, label, { bytesPlan }) {
   const out = { label };
-  out.page = await inPage(session, prepare);
+  out.page = await session.inPage(prepare);
   console.error(`[${label}] ${out.page.href}`);
-  out.timerResolutionMs = await inPage(session, timerResolution);
+  out.timerResolutionMs = await session.inPage(timerResolution);
   out.invoke = {};
   for (const command of ["echo", "echo_async"]) {
     console.error(`[${label}] invoke ${command} × ${plan.invoke.calls}`);
-    out.invoke[command] = await inPage(session, invokeLatency, { command, ...plan.invoke });
+    out.invoke[command] = await session.inPage(invokeLatency, { command, ...plan.invoke });
   }
   out.bytes = {};
   for (const kind of ["out", "in", "echo", "channel"]) {
     console.error(`[${label}] 10 MB ${kind} × ${bytesPlan.reps}`);
-    out.bytes[kind] = await inPage(session, bytesLoop, { kind, ...bytesPlan });
+    out.bytes[kind] = await session.inPage(bytesLoop, { kind, ...bytesPlan });
   }
   out.bytesLen = bytesPlan.len;
   out.streams = [];
   for (const via of ["channel", "event"]) {
     for (const [batch, messages] of plan.streams) {
       console.error(`[${label}] ${via}: ${messages} messages of ${batch} lines × ${plan.streamReps}`);
-      const runs = await inPage(session, streamLoop, { via, batch, messages, reps: plan.streamReps });
+      const runs = await session.inPage(streamLoop, { via, batch, messages, reps: plan.streamReps });
       out.streams.push({ via, batch, messages, runs });
     }
   }
-  out.cspViolations = await inPage(session, violations);
+  out.cspViolations = await session.inPage(violations);
   return out;
 }
 
-let session = null;
 const results = { plan, smoke };
+const session = await openSession(opts.app);
 try {
-  await waitFor(
-    () =>
-      fetch(`${base}/status`).then(
-        () => true,
-        () => false,
-      ),
-    15_000,
-    "tauri-driver",
-  );
-  const created = await webdriver("POST", "/session", {
-    capabilities: { alwaysMatch: { "tauri:options": { application: opts.app } } },
-  });
-  session = created.sessionId;
-  await webdriver("POST", `/session/${session}/timeouts`, { script: 600_000 });
-  results.userAgent = await inPage(session, async () => navigator.userAgent);
+  results.userAgent = await session.inPage(async () => navigator.userAgent);
 
   // Linux's IPC today: fetch() to the ipc:// custom protocol (raw bodies, no JSON for bytes).
   results.customProtocol = await suite(session, "custom protocol", { bytesPlan: plan.bytes });
 
   // The same page with fetch() to ipc: forbidden by its CSP: Tauri's script falls back to
   // window.ipc.postMessage (what `linux-ipc-protocol` off meant before Tauri 2.0.0-rc.9).
-  const current = await webdriver("GET", `/session/${session}/url`);
-  await webdriver("POST", `/session/${session}/url`, { url: new URL("postmessage.html", current).href });
+  const current = await session.call("GET", "/url");
+  await session.call("POST", "/url", { url: new URL("postmessage.html", current).href });
   results.postMessage = await suite(session, "postMessage", { bytesPlan: plan.bytesPostMessage });
 } finally {
-  if (session) await webdriver("DELETE", `/session/${session}`).catch(() => {});
-  driver.kill("SIGTERM");
+  await session.close();
 }
 writeFileSync(opts.out, `${JSON.stringify(results)}\n`);
 console.error(`wrote ${opts.out}`);

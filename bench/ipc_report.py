@@ -4,17 +4,10 @@
 
 import argparse
 import json
-import math
 from pathlib import Path
 
 from desktop_record import desktop_machine, fmt, machine_line
-from record import stats
-
-
-def percentile(samples, p):
-    """Nearest rank."""
-    s = sorted(samples)
-    return s[max(0, math.ceil(p / 100 * len(s)) - 1)] if s else None
+from record import percentile, stats
 
 
 def summarise_suite(suite):

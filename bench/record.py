@@ -76,5 +76,11 @@ def stats(samples):
     return {"n": len(s), "median": round(statistics.median(s), 3), "p90": p90, "min": s[0], "max": s[-1]}
 
 
+def percentile(samples, p):
+    """Nearest rank."""
+    s = sorted(samples)
+    return s[max(0, math.ceil(p / 100 * len(s)) - 1)] if s else None
+
+
 def median(samples):
     return statistics.median(samples) if samples else None
