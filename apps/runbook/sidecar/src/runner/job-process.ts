@@ -1,9 +1,15 @@
 /**
  * Starting a job's command: `sh -c <command>` in its own session and process
- * group, in the user's home directory, with no stdin and piped output. On
- * Linux, when util-linux's `setpriv` can, the command also dies with the
- * worker (PR_SET_PDEATHSIG): a SIGKILLed worker gets no chance to stop it.
- * That reaches the group's leader only; the next worker kills the rest.
+ * group, in the user's home directory, with no stdin and piped output.
+ *
+ * On Linux, when util-linux's `setpriv` can, the group's leader is a small
+ * shell (JOB_LEADER) that gets SIGTERM when the worker dies
+ * (PR_SET_PDEATHSIG) and then SIGKILLs the whole group: a SIGKILLed worker,
+ * or a SIGKILLed shell whose worker dies with it, leaves no job process
+ * behind, however many the command started. A SIGTERM sent while the worker
+ * lives (Cancel, or the worker stopping) is the command's to handle; the
+ * leader waits for it and exits as it did (re-raising the signal that ended
+ * it). Elsewhere the command leads its group and the next worker cleans up.
  */
 import { statSync } from "node:fs";
 import { homedir } from "node:os";
@@ -27,12 +33,36 @@ export interface SpawnedJob {
   startTime: string | null;
 }
 
-/** The prefix that makes a command die with its parent, or none where that is not possible. */
+/**
+ * `sh -c JOB_LEADER runbook-job <command> <worker pid>`: runs the command in
+ * the background of its own group and waits for it. Its TERM trap tells a
+ * dead worker (this shell re-parented) from a live one's signal by reading
+ * its parent from /proc. The trap is set, and the parent checked, before the
+ * command starts, so a worker dying at any moment is noticed.
+ */
+export const JOB_LEADER = `worker=$2
+trap 'read -r _ _ _ parent _ </proc/$$/stat; [ "$parent" = "$worker" ] || kill -KILL 0' TERM
+read -r _ _ _ parent _ </proc/$$/stat
+[ "$parent" = "$worker" ] || exit 125
+sh -c "$1" &
+child=$!
+while :; do
+  wait "$child"
+  code=$?
+  kill -0 "$child" 2>/dev/null || break
+done
+if [ "$code" -gt 128 ]; then
+  trap - TERM
+  kill -s "$(kill -l "$code")" $$
+fi
+exit "$code"`;
+
+/** The prefix that makes a job's group die with its worker, or none where that is not possible. */
 export function findDeathSignalPrefix(): string[] {
   if (process.platform !== "linux") return [];
   const setpriv = Bun.which("setpriv");
   if (setpriv === null) return [];
-  const prefix = [setpriv, "--pdeathsig", "KILL"];
+  const prefix = [setpriv, "--pdeathsig", "TERM"];
   // Old util-linux lacks --pdeathsig; an unprivileged one may be restricted.
   try {
     const probe = Bun.spawnSync([...prefix, "true"], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
@@ -57,7 +87,11 @@ export function spawnJob(options: SpawnOptions): SpawnedJob {
   if (!isDirectory(cwd)) throw new JobSpawnError(`could not start the command: no home directory ${cwd}`);
   let child: JobProcess;
   try {
-    child = Bun.spawn([...options.deathSignalPrefix, "sh", "-c", options.command], {
+    const argv =
+      options.deathSignalPrefix.length > 0
+        ? [...options.deathSignalPrefix, "sh", "-c", JOB_LEADER, "runbook-job", options.command, String(process.pid)]
+        : ["sh", "-c", options.command];
+    child = Bun.spawn(argv, {
       cwd,
       env: jobEnvironment(options.env ?? process.env, options.jobId),
       // setsid(): a session and process group of its own, apart from the worker's.
