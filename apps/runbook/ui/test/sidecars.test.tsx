@@ -76,6 +76,7 @@ function fakePlatform(
     reportStartup: async () => {},
     openWindow: async () => ({ status: "ok", data: null }),
     onJobsChanged: async () => () => {},
+    onJobProgress: async () => () => {},
   };
   return {
     platform,

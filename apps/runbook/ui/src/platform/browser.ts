@@ -43,5 +43,7 @@ export function browserPlatform(hash: string): Platform {
       error: { type: "WindowFailed", reason: "a browser has no app windows" },
     }),
     onJobsChanged: async () => () => {},
+    // Progress shows when the job ends (a browser has no shell to broadcast it).
+    onJobProgress: async () => () => {},
   };
 }

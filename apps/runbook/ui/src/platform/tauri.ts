@@ -2,7 +2,7 @@ import { listen } from "@tauri-apps/api/event";
 import { commands as supervisor } from "tauri-plugin-convoy-supervisor-api";
 import { commands, events } from "../lib/bindings";
 import { shellError } from "../lib/errors";
-import type { JobsChanged, Platform, Result } from "./types";
+import type { JobProgress, JobsChanged, Platform, Result } from "./types";
 
 /** Turns a rejection Tauri raised before the command ran (bad arguments, a denied permission) into a typed error. */
 async function guarded<T>(call: () => Promise<T>): Promise<T> {
@@ -44,4 +44,5 @@ export const tauriPlatform: Platform = {
   },
   openWindow: (route) => guardedResult(() => commands.openWindow(route)),
   onJobsChanged: (listener) => listen<JobsChanged>("jobs:changed", (event) => listener(event.payload)),
+  onJobProgress: (listener) => listen<JobProgress>("job:progress", (event) => listener(event.payload)),
 };

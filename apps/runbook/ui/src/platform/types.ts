@@ -39,9 +39,18 @@ export interface Platform {
   openWindow(route: WindowRoute): Promise<Result<null, CommandError>>;
   /** Calls `listener` whenever the api reports a change to the jobs (from any window); resolves to an unsubscribe function. */
   onJobsChanged(listener: (change: JobsChanged) => void): Promise<() => void>;
+  /** Calls `listener` with each progress a running job reports; resolves to an unsubscribe function. */
+  onJobProgress(listener: (progress: JobProgress) => void): Promise<() => void>;
 }
 
 /** Broadcast by the api through the shell to every window as `jobs:changed`. */
 export interface JobsChanged {
   id: string;
+}
+
+/** Broadcast by the api through the shell to every window as `job:progress`. */
+export interface JobProgress {
+  id: string;
+  /** 0 to 100. */
+  progress: number;
 }

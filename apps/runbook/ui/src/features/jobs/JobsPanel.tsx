@@ -1,13 +1,17 @@
-import { type FormEvent, useEffect, useState } from "react";
+import { type FormEvent, useCallback, useEffect, useState } from "react";
 import type { ApiClient } from "../../lib/api/client";
 import { describeError } from "../../lib/errors";
 import type { Platform } from "../../platform/types";
+import { JobDetail } from "./JobDetail";
 import { useJobs } from "./useJobs";
 
-/** Queue a command and see the newest jobs. */
+/** Queue a command, see the newest jobs, and follow one. */
 export function JobsPanel({ api, platform }: { api: ApiClient; platform?: Platform }) {
-  const { jobs, loading, problem, submit } = useJobs(api, platform);
+  const { jobs, loading, problem, submit, cancel, reload } = useJobs(api, platform);
   const [command, setCommand] = useState("");
+  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const selected = jobs.find((job) => job.id === selectedId) ?? null;
+  const onOutputEnded = useCallback(() => void reload(), [reload]);
 
   // Start-up ends here: the list first shows data from the api. The shell
   // records the time once (bench/startup.sh reads it); a browser has no shell.
@@ -18,7 +22,11 @@ export function JobsPanel({ api, platform }: { api: ApiClient; platform?: Platfo
 
   const onSubmit = async (event: FormEvent) => {
     event.preventDefault();
-    if (await submit(command)) setCommand("");
+    const job = await submit(command);
+    if (job) {
+      setCommand("");
+      setSelectedId(job.id);
+    }
   };
 
   return (
@@ -49,14 +57,26 @@ export function JobsPanel({ api, platform }: { api: ApiClient; platform?: Platfo
       ) : (
         <ul className="job-list" data-testid="jobs-list">
           {jobs.map((job) => (
-            <li key={job.id} data-testid="job" data-status={job.status}>
-              <code className="job-command">{job.command}</code>
-              <span className={`badge badge-${job.status}`}>{job.status}</span>
-              <time dateTime={job.createdAt}>{new Date(job.createdAt).toLocaleString()}</time>
+            <li
+              key={job.id}
+              data-testid="job"
+              data-job-id={job.id}
+              data-status={job.status}
+              aria-current={job.id === selectedId}
+            >
+              <button type="button" className="job-select" onClick={() => setSelectedId(job.id)}>
+                <code className="job-command">{job.command}</code>
+                {job.status === "running" && job.progress !== null && (
+                  <span className="muted">{Math.round(job.progress)}%</span>
+                )}
+                <span className={`badge badge-${job.status}`}>{job.status}</span>
+                <time dateTime={job.createdAt}>{new Date(job.createdAt).toLocaleString()}</time>
+              </button>
             </li>
           ))}
         </ul>
       )}
+      {selected && <JobDetail api={api} job={selected} cancel={cancel} onOutputEnded={onOutputEnded} />}
     </section>
   );
 }

@@ -6,7 +6,10 @@ export interface JobsView {
   jobs: Job[];
   loading: boolean;
   problem: Problem | null;
-  submit(command: string): Promise<boolean>;
+  /** Queues a command; the new job, or null when the api refused it (see `problem`). */
+  submit(command: string): Promise<Job | null>;
+  /** Asks the api to cancel a job; the problem when it refused. */
+  cancel(id: string): Promise<Problem | null>;
   reload(): Promise<void>;
 }
 
@@ -35,19 +38,34 @@ export function useJobs(api: ApiClient | null, platform?: Platform): JobsView {
 
   const submit = useCallback(
     async (command: string) => {
-      if (!api) return false;
+      if (!api) return null;
       try {
         const { data, error, response } = await api.POST("/jobs", { body: { command } });
         if (!data) {
           setProblem(asProblem(error, response.status));
-          return false;
+          return null;
         }
         setJobs((current) => [data, ...current.filter((job) => job.id !== data.id)]);
         setProblem(null);
-        return true;
+        return data;
       } catch (error) {
         setProblem(asProblem(error));
-        return false;
+        return null;
+      }
+    },
+    [api],
+  );
+
+  const cancel = useCallback(
+    async (id: string): Promise<Problem | null> => {
+      if (!api) return null;
+      try {
+        const { data, error, response } = await api.POST("/jobs/{id}/cancel", { params: { path: { id } } });
+        if (!data) return asProblem(error, response.status);
+        setJobs((current) => current.map((job) => (job.id === data.id ? data : job)));
+        return null;
+      } catch (error) {
+        return asProblem(error);
       }
     },
     [api],
@@ -57,22 +75,35 @@ export function useJobs(api: ApiClient | null, platform?: Platform): JobsView {
     void reload();
   }, [reload]);
 
+  // A running job's progress, as it reports it; its status comes with jobs:changed.
+  useEffect(() => {
+    if (!platform) return;
+    return subscribe(
+      platform.onJobProgress(({ id, progress }) =>
+        setJobs((current) => current.map((job) => (job.id === id ? { ...job, progress } : job))),
+      ),
+    );
+  }, [platform]);
+
   // Another window (or anything else) changed the jobs: the api told the shell, the shell told us.
   useEffect(() => {
     if (!platform) return;
-    let unsubscribe: (() => void) | null = null;
-    let gone = false;
-    void platform
-      .onJobsChanged(() => void reload())
-      .then((stop) => {
-        if (gone) stop();
-        else unsubscribe = stop;
-      });
-    return () => {
-      gone = true;
-      unsubscribe?.();
-    };
+    return subscribe(platform.onJobsChanged(() => void reload()));
   }, [platform, reload]);
 
-  return { jobs, loading, problem, submit, reload };
+  return { jobs, loading, problem, submit, cancel, reload };
+}
+
+/** An effect's cleanup for a listener that is registered asynchronously. */
+function subscribe(registered: Promise<() => void>): () => void {
+  let unsubscribe: (() => void) | null = null;
+  let gone = false;
+  void registered.then((stop) => {
+    if (gone) stop();
+    else unsubscribe = stop;
+  });
+  return () => {
+    gone = true;
+    unsubscribe?.();
+  };
 }

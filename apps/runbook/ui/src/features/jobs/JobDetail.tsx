@@ -1,0 +1,113 @@
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
+import type { ApiClient, Job, Problem } from "../../lib/api/client";
+import { describeError } from "../../lib/errors";
+import { useJobOutput } from "./useJobOutput";
+
+const ACTIVE: ReadonlySet<Job["status"]> = new Set(["queued", "running"]);
+
+/** One job: its state, its progress, its output as it comes, and Cancel while it can be. */
+export function JobDetail({
+  api,
+  job,
+  cancel,
+  onOutputEnded,
+}: {
+  api: ApiClient;
+  job: Job;
+  cancel: (id: string) => Promise<Problem | null>;
+  /** The output has ended: the job's final state is there to be read. */
+  onOutputEnded: () => void;
+}) {
+  const output = useJobOutput(api, job.id);
+  const [cancelling, setCancelling] = useState(false);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const outputRef = useRef<HTMLPreElement>(null);
+  const following = useRef(true);
+
+  useEffect(() => {
+    if (output.ended) onOutputEnded();
+  }, [output.ended, onOutputEnded]);
+
+  // Keep the newest output in view, unless the user scrolled up to read.
+  useLayoutEffect(() => {
+    const element = outputRef.current;
+    if (element && following.current) element.scrollTop = element.scrollHeight;
+  });
+
+  const onScroll = () => {
+    const element = outputRef.current;
+    if (element) following.current = element.scrollHeight - element.scrollTop - element.clientHeight < 24;
+  };
+
+  const onCancel = async () => {
+    setCancelling(true);
+    setProblem(await cancel(job.id));
+    setCancelling(false);
+  };
+
+  const active = ACTIVE.has(job.status);
+  return (
+    <section className="job-detail" data-testid="job-detail" data-job-id={job.id} data-status={job.status}>
+      <header className="job-detail-head">
+        <code className="job-command">{job.command}</code>
+        <span className={`badge badge-${job.status}`} data-testid="job-status">
+          {job.status}
+        </span>
+        {active && (
+          <button type="button" data-testid="cancel-job" disabled={cancelling} onClick={onCancel}>
+            {cancelling ? "Cancelling…" : "Cancel"}
+          </button>
+        )}
+      </header>
+      <p className="muted job-facts">
+        {job.exitCode !== null && <span data-testid="job-exit-code">exit code {job.exitCode}</span>}
+        {job.reason && <span data-testid="job-reason">{job.reason}</span>}
+        {job.startedAt && <span>started {new Date(job.startedAt).toLocaleTimeString()}</span>}
+        {job.finishedAt && <span>ended {new Date(job.finishedAt).toLocaleTimeString()}</span>}
+      </p>
+      {job.progress !== null && (
+        <progress data-testid="job-progress" max={100} value={job.progress}>
+          {job.progress}%
+        </progress>
+      )}
+      {problem && (
+        <p className="error" role="alert" data-testid="job-problem" data-problem-type={problem.type}>
+          {describeError(problem)}
+        </p>
+      )}
+      {output.problem && (
+        <p
+          className="error"
+          role="alert"
+          data-testid="output-problem"
+          data-problem-type={output.problem.type}
+        >
+          {describeError(output.problem)} Retrying…
+        </p>
+      )}
+      <pre
+        className="job-output"
+        data-testid="job-output"
+        data-ended={output.ended}
+        ref={outputRef}
+        onScroll={onScroll}
+      >
+        {output.trimmed > 0 && (
+          <span className="muted" data-testid="output-trimmed">
+            … {output.trimmed.toLocaleString()} earlier characters not shown …{"\n"}
+          </span>
+        )}
+        {output.pieces.map((piece) => (
+          <span key={piece.key} className={`output-${piece.stream}`}>
+            {piece.text}
+          </span>
+        ))}
+      </pre>
+      {output.ended && output.pieces.length === 0 && (
+        <p className="muted" data-testid="output-empty">
+          No output.
+        </p>
+      )}
+    </section>
+  );
+}

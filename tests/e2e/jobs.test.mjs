@@ -1,0 +1,183 @@
+// Runbook running jobs in the real app: a command queued in the main window
+// runs as a real process under the worker, its output and progress reach the
+// window live, Cancel stops its whole process group, and no job process
+// outlives the worker or the app, however they end.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { launchApp } from "./support/app.mjs";
+import { commandLine, isAlive, processTable, waitFor, withEnvironment } from "./support/processes.mjs";
+import { sidecar, waitForSidecar } from "./support/sidecars.mjs";
+
+/** Queues `command` from the main window's form; the window then follows the new job. */
+async function queue(browser, command) {
+  await browser.$('[data-testid="command-input"]').setValue(command);
+  await browser.$('[data-testid="submit-job"]').click();
+  const detail = browser.$(`[data-testid="job-detail"]`);
+  await detail.waitForExist({ timeout: 10_000 });
+  // The detail shown is the new job's: the newest in the list.
+  const id = await browser.$('[data-testid="job"]').getAttribute("data-job-id");
+  await browser.waitUntil(async () => (await detail.getAttribute("data-job-id")) === id, {
+    timeout: 10_000,
+    timeoutMsg: "the new job to be shown",
+  });
+  return id;
+}
+
+async function detailStatus(browser) {
+  return browser.$('[data-testid="job-detail"]').getAttribute("data-status");
+}
+
+function waitForStatus(browser, status, timeout = 20_000) {
+  return browser.waitUntil(async () => (await detailStatus(browser)) === status, {
+    timeout,
+    timeoutMsg: `the job to be ${status}`,
+  });
+}
+
+async function outputText(browser) {
+  return (await browser.$('[data-testid="job-output"]').getProperty("textContent")) ?? "";
+}
+
+/** The job's processes: every process whose environment names it (the shell, its children, theirs). */
+function jobProcesses(id) {
+  return withEnvironment(`RUNBOOK_JOB_ID=${id}`);
+}
+
+describe("Runbook runs jobs", () => {
+  let app;
+  before(async () => {
+    app = await launchApp();
+    await app.browser.$('[data-testid="jobs-empty"]').waitForExist({ timeout: 30_000 });
+    await waitForSidecar(app.browser, "worker", (s) => s.state === "ready");
+  });
+  after(async () => {
+    await app?.close();
+  });
+
+  it("runs a command, showing its output and progress live, and its end", async () => {
+    const { browser } = app;
+    await queue(
+      browser,
+      'for i in 1 2 3 4 5; do echo "line $i"; echo "::progress::$((i * 20))"; sleep 0.3; done; echo "to stderr" >&2',
+    );
+    // Live: the first lines are on screen while the job still runs.
+    await browser.waitUntil(async () => (await outputText(browser)).includes("line 2"), {
+      timeout: 10_000,
+      timeoutMsg: "the first lines to appear",
+    });
+    assert.equal(await detailStatus(browser), "running");
+    await waitForStatus(browser, "succeeded");
+    const text = await outputText(browser);
+    assert.match(text, /line 1\n::progress::20\nline 2\n[\s\S]*line 5\n::progress::100\n/);
+    assert.equal(await browser.$(".output-stderr").getText(), "to stderr");
+    assert.equal(await browser.$('[data-testid="job-progress"]').getAttribute("value"), "100");
+    assert.equal(await browser.$('[data-testid="job-exit-code"]').getText(), "exit code 0");
+    assert.equal(await browser.$('[data-testid="job-output"]').getAttribute("data-ended"), "true");
+  });
+
+  it("a command that fails ends failed with its exit code", async () => {
+    const { browser } = app;
+    await queue(browser, "echo about to fail; exit 7");
+    await waitForStatus(browser, "failed");
+    assert.equal(await browser.$('[data-testid="job-exit-code"]').getText(), "exit code 7");
+    assert.match(await outputText(browser), /about to fail/);
+  });
+
+  it("the job's environment carries no secret of the app", async () => {
+    const { browser } = app;
+    await queue(browser, "env | cut -d= -f1 | sort");
+    await waitForStatus(browser, "succeeded");
+    const names = (await outputText(browser)).split("\n");
+    assert.ok(names.includes("RUNBOOK_JOB_ID"), names.join(" "));
+    for (const secret of ["CONVOY_VALKEY_PASSWORD", "CONVOY_API_TOKEN", "CONVOY_BACKCHANNEL_TOKEN"]) {
+      assert.ok(!names.includes(secret), `${secret} reached the job`);
+    }
+    assert.deepEqual(
+      names.filter((name) => name.startsWith("CONVOY_")),
+      ["CONVOY_LAUNCH_ID"],
+    );
+  });
+
+  it("Cancel stops a running job and every process it started", async () => {
+    const { browser } = app;
+    const id = await queue(browser, "sleep 300 & sleep 301; echo never");
+    await waitForStatus(browser, "running");
+    const processes = await waitFor(
+      () => {
+        const found = jobProcesses(id);
+        return found.some(({ pid }) => commandLine(pid) === "sleep 300") &&
+          found.some(({ pid }) => commandLine(pid) === "sleep 301")
+          ? found
+          : null;
+      },
+      { message: "the job's processes" },
+    );
+    await browser.$('[data-testid="cancel-job"]').click();
+    await waitForStatus(browser, "cancelled", 15_000);
+    await app.waitGone(processes, { after: "the job was cancelled" });
+    assert.doesNotMatch(await outputText(browser), /never/);
+    assert.equal(await browser.$('[data-testid="cancel-job"]').isExisting(), false);
+  });
+
+  it("a job whose worker is killed ends interrupted, its processes gone, and the next job runs", async () => {
+    const { browser } = app;
+    const id = await queue(browser, "sleep 302 & sleep 303");
+    await waitForStatus(browser, "running");
+    const processes = await waitFor(() => (jobProcesses(id).length >= 2 ? jobProcesses(id) : null), {
+      message: "the job's processes",
+    });
+    const worker = await sidecar(browser, "worker");
+    process.kill(worker.pid, "SIGKILL");
+    await app.waitGone(processes, { after: "the worker was SIGKILLed", timeout: 15_000 });
+    await waitForStatus(browser, "interrupted", 20_000);
+    assert.match(await browser.$('[data-testid="job-reason"]').getText(), /worker/);
+    await waitForSidecar(browser, "worker", (s) => s.state === "ready" && s.pid !== worker.pid);
+    await queue(browser, "echo after the crash");
+    await waitForStatus(browser, "succeeded");
+    assert.match(await outputText(browser), /after the crash/);
+  });
+});
+
+describe("No job outlives the app", () => {
+  it("SIGTERM to the app with a job running stops the job and every process it started", async () => {
+    const first = await launchApp();
+    try {
+      await first.browser.$('[data-testid="jobs-empty"]').waitForExist({ timeout: 30_000 });
+      await waitForSidecar(first.browser, "worker", (s) => s.state === "ready");
+      const id = await queue(first.browser, "sleep 304 & sleep 305");
+      await waitForStatus(first.browser, "running");
+      const processes = await waitFor(() => (jobProcesses(id).length >= 2 ? jobProcesses(id) : null), {
+        message: "the job's processes",
+      });
+      const tree = first.tree();
+      process.kill(first.shell.pid, "SIGTERM");
+      await first.waitGone([...tree, ...processes], { after: "SIGTERM to the app", timeout: 15_000 });
+    } finally {
+      await first.close();
+    }
+    assert.equal(
+      processTable().filter((entry) => isAlive(entry) && /^sleep 30[45]$/.test(commandLine(entry.pid)))
+        .length,
+      0,
+    );
+  });
+
+  it("SIGKILL of the app with a job running leaves none of the job's processes 3 seconds later", async () => {
+    const app = await launchApp();
+    try {
+      await app.browser.$('[data-testid="jobs-empty"]').waitForExist({ timeout: 30_000 });
+      await waitForSidecar(app.browser, "worker", (s) => s.state === "ready");
+      const id = await queue(app.browser, "sleep 306 & sleep 307");
+      await waitForStatus(app.browser, "running");
+      const processes = await waitFor(() => (jobProcesses(id).length >= 3 ? jobProcesses(id) : null), {
+        message: "the job's processes (its leader, its shell's children)",
+      });
+      const tree = app.tree();
+      process.kill(app.shell.pid, "SIGKILL");
+      // The worker dies with the shell; each job's leader with the worker, taking its group.
+      await app.waitGone([...tree, ...processes], { after: "SIGKILL of the app", timeout: 3_000 });
+    } finally {
+      await app.close();
+    }
+  });
+});
