@@ -11,6 +11,24 @@ export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 APP_BIN="$CARGO_TARGET_DIR/debug/runbook"
 export APP_BIN
 
+# Tauri's build scripts hand absolute paths from one crate to the next (the
+# supervisor plugin's permission files, read by the app's build script), and
+# cargo keys a workspace crate's build-script output by name, not by where the
+# tree is. So when the shared target dir was last built from another clone,
+# those crates are cleaned (a minute of rebuilding, not the whole of Tauri).
+claim_target_dir() {
+  local stamp="$CARGO_TARGET_DIR/.convoy-tree"
+  [ "$(cat "$stamp" 2>/dev/null || true)" = "$ROOT" ] && return 0
+  if [ -e "$stamp" ]; then
+    command -v cargo >/dev/null || return 0 # setup installs it; the next script cleans
+    printf 'the shared target dir was built from %s: cleaning the crates whose build scripts record paths\n' \
+      "$(cat "$stamp")" >&2
+    (cd "$ROOT" && cargo clean --quiet -p tauri-plugin-convoy-supervisor -p runbook -p empty-tauri) || true
+  fi
+  mkdir -p "$CARGO_TARGET_DIR"
+  printf '%s\n' "$ROOT" >"$stamp"
+}
+
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
@@ -19,3 +37,5 @@ as_root() {
     die "need root to run: $* (no sudo found)"
   fi
 }
+
+claim_target_dir
