@@ -89,7 +89,15 @@ export function spawnJob(options: SpawnOptions): SpawnedJob {
   try {
     const argv =
       options.deathSignalPrefix.length > 0
-        ? [...options.deathSignalPrefix, "sh", "-c", JOB_LEADER, "runbook-job", options.command, String(process.pid)]
+        ? [
+            ...options.deathSignalPrefix,
+            "sh",
+            "-c",
+            JOB_LEADER,
+            "runbook-job",
+            options.command,
+            String(process.pid),
+          ]
         : ["sh", "-c", options.command];
     child = Bun.spawn(argv, {
       cwd,

@@ -1,7 +1,9 @@
 /**
  * Moves one of a job's pipes into its output stream: reads continuously,
  * decodes UTF-8 as a stream (a character cut between two reads survives),
- * and writes a batch when it reaches `maxBytes` or has waited `flushMs`. It
+ * and writes what it read at once when nothing was written in the last
+ * `flushMs` (a line of a quiet job goes out with no delay); otherwise it
+ * batches, writing when the batch reaches `maxBytes` or has waited `flushMs`. It
  * does not read while a write is under way, so a job that floods output is
  * held back by its full pipe instead of filling the worker's memory.
  */
@@ -35,12 +37,14 @@ export async function pumpOutput(source: ReadableStream<Uint8Array>, options: Pu
   let batch = "";
   let batchBytes = 0;
   let batchStartedAt = 0;
+  let lastWriteAt = Number.NEGATIVE_INFINITY;
 
   const flush = async () => {
     if (batch === "") return;
     const text = batch;
     batch = "";
     batchBytes = 0;
+    lastWriteAt = performance.now();
     await options.write(text);
   };
   const take = (text: string, bytes: number) => {
@@ -67,7 +71,7 @@ export async function pumpOutput(source: ReadableStream<Uint8Array>, options: Pu
       if (next.result.done) break;
       take(decoder.decode(next.result.value, { stream: true }), next.result.value.byteLength);
       if (stopped) break;
-      if (batchBytes >= options.maxBytes) await flush();
+      if (batchBytes >= options.maxBytes || performance.now() - lastWriteAt >= options.flushMs) await flush();
       read = reader.read().then((result): Next => ({ kind: "read", result: result as ReadResult }));
     }
   } finally {
