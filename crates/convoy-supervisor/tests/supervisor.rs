@@ -508,3 +508,39 @@ async fn a_flood_of_output_never_blocks_the_sidecar_and_memory_stays_bounded() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A descriptor the shell's process has open without close-on-exec (as a
+/// library may leave one: libdbus's pipe to a helper) never reaches a
+/// sidecar, so a reader of that pipe never waits on the sidecar.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_sidecar_inherits_no_stray_descriptor() {
+    use std::os::fd::AsRawFd;
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    // Leak the write end on purpose: clear its close-on-exec flag, as a library would.
+    let leaked = writer.as_raw_fd();
+    // SAFETY: fcntl on a descriptor this test owns.
+    unsafe {
+        let flags = libc::fcntl(leaked, libc::F_GETFD);
+        assert!(flags >= 0);
+        assert_eq!(
+            libc::fcntl(leaked, libc::F_SETFD, flags & !libc::FD_CLOEXEC),
+            0
+        );
+    }
+    let supervisor = plain();
+    let specs = [sh("lister", "ls /proc/$$/fd | tr '\\n' ' '; echo").one_shot()];
+    supervisor.start_all(&specs, |_| {}).await.expect("starts");
+    let lines = supervisor.logs("lister", 10).expect("logs");
+    let fds: Vec<&str> = lines.last().expect("a line").split_whitespace().collect();
+    assert!(
+        fds.contains(&"0") && fds.contains(&"2"),
+        "the stdio pipes are there: {fds:?}"
+    );
+    assert!(
+        !fds.contains(&leaked.to_string().as_str()),
+        "descriptor {leaked} reached the sidecar: {fds:?}"
+    );
+    drop((reader, writer));
+    supervisor.stop_all().await;
+}
