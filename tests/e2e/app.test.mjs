@@ -5,8 +5,8 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { bunBinary, invoke, launchApp, switchToWindow } from "./support/app.mjs";
-import { commandLine } from "./support/processes.mjs";
+import { bunBinary, invoke, launchApp } from "./support/app.mjs";
+import { commandLine, waitFor } from "./support/processes.mjs";
 
 describe("Runbook in the real webview", () => {
   let app;
@@ -91,6 +91,23 @@ describe("Runbook in the real webview", () => {
   });
 });
 
+/**
+ * Makes the splash WebDriver's current window. It is its own page
+ * (splash.html, no React), not a route of the main page, so it is found by path.
+ */
+function switchToSplash(browser, timeout = 15_000) {
+  return waitFor(
+    async () => {
+      for (const handle of await browser.getWindowHandles()) {
+        await browser.switchToWindow(handle);
+        if ((await browser.execute(() => window.location.pathname)).endsWith("/splash.html")) return handle;
+      }
+      return null;
+    },
+    { timeout, message: "the splash window" },
+  );
+}
+
 const failures = [
   {
     name: "a missing sidecar executable",
@@ -135,7 +152,7 @@ for (const failure of failures) {
     it("ends in the failure screen naming the step, with Retry and Quit", async () => {
       const { browser } = app;
       // The automation session starts on the (hidden) main window; the failure is on the splash.
-      assert.ok(await switchToWindow(browser, "#/splash"));
+      assert.ok(await switchToSplash(browser));
       await browser.$('[data-testid="launch-failure"]').waitForExist({ timeout: 30_000 });
       assert.equal(await browser.$('[data-testid="failed-sidecar"]').getText(), failure.sidecar);
       assert.match(await browser.$('[data-testid="failure-reason"]').getText(), failure.reason);

@@ -147,7 +147,7 @@ export async function invoke(browser, command, args = {}) {
 }
 
 /**
- * Makes the window showing `hash` (e.g. "#/splash", "" for the main window)
+ * Makes the window showing `hash` (e.g. "#/settings", "" for the main window)
  * WebDriver's current window, waiting for it to appear; returns its handle.
  */
 export function switchToWindow(browser, hash, timeout = 15_000) {

@@ -51,6 +51,15 @@ pub fn run() {
                 backchannel_token,
                 program,
             ));
+            // The windows before the sidecars, on purpose. Creating a window
+            // asks the session bus for the colour scheme (tao's portal check);
+            // without a running bus, libdbus forks a helper and reads its pipe
+            // until EOF. A sidecar spawned meanwhile inherits that pipe's write
+            // end and keeps it open, and the main thread then waits forever
+            // (seen when the supervisor was started first). Starting the
+            // supervisor first gained nothing measurable anyway: the main
+            // window's page, not the sidecar chain, decides when data shows
+            // (bench/results/startup.md).
             windows::create(app.handle())?;
             launch::service::start(app.handle())?;
             Ok(())

@@ -91,7 +91,9 @@ pub fn locate_valkey() -> PathBuf {
 }
 
 /// valkey (PING) → migrate (one-shot, must exit 0) → api (`GET /health`) →
-/// worker (its ready line, printed once it has reached Valkey).
+/// worker (its ready line, printed once it has reached Valkey). `migrate`
+/// needs only SQLite, so it depends on nothing; the api depends on both
+/// valkey and `migrate`, so it never starts before `migrate` exited 0.
 pub fn runbook_sidecars(program: &SidecarProgram, config: &LaunchConfig) -> Vec<SidecarSpec> {
     let data_dir = config.data_dir.display().to_string();
     let socket = config.valkey.socket.display().to_string();
@@ -112,7 +114,6 @@ pub fn runbook_sidecars(program: &SidecarProgram, config: &LaunchConfig) -> Vec<
             .role("migrate")
             .one_shot()
             .env("CONVOY_DATA_DIR", &data_dir)
-            .depends_on(["valkey"])
             .ready_timeout(Duration::from_secs(60)),
         with_valkey(program.role("api"))
             .env("CONVOY_API_PORT", config.api_port.to_string())
@@ -177,6 +178,8 @@ mod tests {
         let specs = runbook_sidecars(&program, &config());
         let names: Vec<_> = specs.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["valkey", "migrate", "api", "worker"]);
+        // `migrate` needs only SQLite: nothing holds it back.
+        assert!(specs[1].depends_on.is_empty());
         assert_eq!(specs[2].depends_on, ["valkey", "migrate"]);
         assert_eq!(specs[3].depends_on, ["valkey", "api"]);
     }

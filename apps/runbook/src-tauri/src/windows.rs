@@ -1,6 +1,8 @@
 //! The app's windows. The main window is created first, hidden, so its
-//! webview loads while the sidecars start; the splash shows progress; the
-//! settings window opens on request. Each kind has its own capability file.
+//! webview loads while the sidecars start; the splash is its own small static
+//! page (`splash.html`, no React: it shares the cores with the main window's
+//! page and the sidecars) and shows progress; the settings window opens on
+//! request. Each kind has its own capability file.
 
 use convoy_backchannel::WindowRoute;
 use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
@@ -16,7 +18,7 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
         .min_inner_size(640.0, 420.0)
         .visible(false)
         .build()?;
-    WebviewWindowBuilder::new(app, SPLASH, WebviewUrl::App("index.html#/splash".into()))
+    WebviewWindowBuilder::new(app, SPLASH, WebviewUrl::App("splash.html".into()))
         .title("Runbook")
         .inner_size(440.0, 340.0)
         .resizable(false)

@@ -11,7 +11,7 @@ use tauri_specta::Event;
 use super::types::{LaunchPhase, LaunchState};
 use crate::{
     error::{CommandError, CommandResult},
-    features::api::types::ApiEndpoint,
+    features::{api::types::ApiEndpoint, app::startup},
     paths::AppPaths,
     sidecars::{api_port, locate_valkey, runbook_sidecars, LaunchConfig, SidecarProgram},
     windows,
@@ -148,6 +148,7 @@ async fn run<R: Runtime>(app: &AppHandle<R>) {
                 token: launcher.token.clone(),
             });
             launcher.update(app, LaunchState::ready);
+            startup::sidecars_ready();
             windows::reveal_main(app);
         }
         Err(failure) => launcher.update(app, |state| state.fail(&failure)),

@@ -76,7 +76,10 @@ export function JobsPanel({ api, platform }: { api: ApiClient; platform?: Platfo
           ))}
         </ul>
       )}
-      {selected && <JobDetail api={api} job={selected} cancel={cancel} onOutputEnded={onOutputEnded} />}
+      {selected && (
+        // Keyed by job: another job is a fresh view (its output, its Cancel state), never the last one reused.
+        <JobDetail key={selected.id} api={api} job={selected} cancel={cancel} onOutputEnded={onOutputEnded} />
+      )}
     </section>
   );
 }
