@@ -16,6 +16,9 @@ CLOCK_TICK = os.sysconf("SC_CLK_TCK")
 # Printed once by each app's `startup_report` command (see the app's
 # features/app/startup.rs and bench/baselines/empty-tauri/src/main.rs).
 STARTUP_LINE = re.compile(r"convoy:startup (?P<milestone>[a-z-]+)-ms=(?P<ms>[0-9.]+) unix-ms=(?P<unix_ms>[0-9]+)")
+# Printed by Runbook when every sidecar is ready, before the main window shows
+# (features/app/startup.rs): it tells the sidecars' share of start-up from the page's.
+SIDECARS_LINE = re.compile(r"convoy:launch sidecars-ready-ms=(?P<ms>[0-9.]+)")
 
 
 @dataclass
@@ -56,21 +59,27 @@ def launch(app: App, display: str, work_root: Path) -> Launch:
 
 
 def wait_reported(run: Launch, timeout_s=90.0, on_poll=None):
-    """The app's start-up line, parsed: {milestone, in_app_ms, from_spawn_ms}."""
+    """The app's start-up line, parsed: {milestone, in_app_ms, from_spawn_ms},
+    and sidecars_ready_ms (in the app) when the app reports it (Runbook)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if on_poll:
             on_poll()
         try:
-            match = STARTUP_LINE.search(run.report.read_text())
+            text = run.report.read_text()
         except OSError:
-            match = None
+            text = ""
+        match = STARTUP_LINE.search(text)
         if match:
-            return {
+            result = {
                 "milestone": match["milestone"],
                 "in_app_ms": float(match["ms"]),
                 "from_spawn_ms": round(int(match["unix_ms"]) - run.spawned_unix_ms, 1),
             }
+            sidecars = SIDECARS_LINE.search(text)
+            if sidecars:
+                result["sidecars_ready_ms"] = float(sidecars["ms"])
+            return result
         if run.proc.poll() is not None:
             raise RuntimeError(f"{run.app.name} exited ({run.proc.returncode}) before reporting start-up: "
                                f"{tail(run.stderr)}")

@@ -17,7 +17,7 @@ EMPTY_RELEASE="$CARGO_TARGET_DIR/release/empty-tauri"
 # benchmarks point it at SIDECAR_RELEASE with CONVOY_SIDECAR instead.
 build_release_apps() {
   local ui=apps/runbook/ui
-  if [ ! -f "$ui/dist/index.html" ] || [ -n "$(find "$ui/src" "$ui/index.html" "$ui/package.json" \
+  if [ ! -f "$ui/dist/index.html" ] || [ -n "$(find "$ui/src" "$ui/index.html" "$ui/splash.html" "$ui/vite.config.ts" "$ui/package.json" \
     crates/tauri-plugin-convoy-supervisor/guest-js -newer "$ui/dist/index.html" -print -quit)" ]; then
     step "build the UI (missing or older than its sources)"
     npm run build --workspace @convoy/runbook-ui --silent

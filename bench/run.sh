@@ -8,7 +8,7 @@ set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
 
-benchmarks=(supervisor api coldstart startup memory ipc)
+benchmarks=(supervisor api coldstart startup memory ipc ui)
 
 for name in "${benchmarks[@]}"; do
   step "bench: $name"

@@ -161,7 +161,11 @@ def summarise(data):
     rb_spawn = stats([s["from_spawn_ms"] for s in data["runbook"]])
     em_spawn = stats([s["from_spawn_ms"] for s in data["empty_tauri"]])
     ratio = rb["median"] / em["median"] if rb and em else None
+    ready = [s["sidecars_ready_ms"] for s in data["runbook"] if "sidecars_ready_ms" in s]
+    page = [s["in_app_ms"] - s["sidecars_ready_ms"] for s in data["runbook"] if "sidecars_ready_ms" in s]
     return {
+        "runbook_sidecars_ready_ms": stats(ready),
+        "runbook_ready_to_data_ms": stats(page),
         "runbook_in_app_ms": rb,
         "empty_tauri_in_app_ms": em,
         "runbook_from_spawn_ms": rb_spawn,
@@ -243,6 +247,9 @@ def render(data):
     add(HEAD)
     add(row("**Runbook: launch → main window with api data (in the app)**", rb))
     add(row("Runbook: spawn → main window with api data", s["runbook_from_spawn_ms"]))
+    if s.get("runbook_sidecars_ready_ms"):
+        add(row("Runbook: launch → every sidecar ready (in the app)", s["runbook_sidecars_ready_ms"]))
+        add(row("Runbook: every sidecar ready → main window with api data", s["runbook_ready_to_data_ms"]))
     add(row("**empty Tauri: launch → DOMContentLoaded (in the app)**", em))
     add(row("empty Tauri: spawn → DOMContentLoaded", s["empty_tauri_from_spawn_ms"]))
     add("")
@@ -312,6 +319,32 @@ def cpu_by_kind(profiles):
     return {k: statistics.median(p.get(k, 0) for p in per) for k in kinds}
 
 
+# What was tried against this benchmark, measured by hand with the same
+# release builds, apps and display (8 launches of each variant, taking turns;
+# medians of the in-app figure; the machine as noisy as in the runs above).
+TRIED = (
+    "Tried on 2026-11-22 (by hand: 8 launches of each variant taking turns, medians in the app; not "
+    "part of this run's figures):\n\n"
+    "- **the splash as a small static page** (`splash.html`, a few kB of JavaScript, no React) instead "
+    "of the React bundle: kept; 531 ms against 529 before, no measurable change in the milestone, though "
+    "the splash's web process used ~60 ms less CPU (130–180 against 180–240) and shows the steps sooner;\n"
+    "- **the supervisor started before the windows**: valkey started ~90 ms earlier and every sidecar "
+    "was ready ~110 ms earlier, but the milestone did not move (534 against 529), and in about one launch "
+    "in ten the shell hung for good: creating a window asks the session bus for the colour scheme, "
+    "without a bus libdbus forks a helper and reads its pipe to EOF, and a sidecar spawned meanwhile "
+    "inherited the pipe's write end. Not kept: the windows come first;\n"
+    "- **`migrate` beside valkey**: the graph now says `migrate` depends on nothing (the api still waits "
+    "for both), but the supervisor starts one sidecar at a time, so nothing changes until it starts "
+    "independent sidecars together (at most valkey's PING time, ~20–35 ms in the app);\n"
+    "- **the main window shown when the api is ready** instead of after the worker: 647 against 625, no "
+    "gain (the page, not the worker, decides); DESIGN's \"when all are ready\" is kept;\n"
+    "- **the api endpoint in the ready event** instead of a command: one small invoke is ~0.5 ms "
+    "(`ipc.md`); not done;\n"
+    "- **no splash window at all** (an experiment, not a proposal within DESIGN): 477 against 621, so the "
+    "splash's web process costs ~145 ms of Runbook's start-up on these 2 cores."
+)
+
+
 def reading(data):
     """The prose under "Where the time goes", filled from the figures."""
     s = data["summary"]
@@ -342,18 +375,31 @@ def reading(data):
         "",
         "Runbook's launch is a chain (medians of the profiled launches, ms after the shell's start):",
         "",
-        f"1. the shell creates both windows (splash, and the hidden main window) and only then starts the "
-        f"supervisor: valkey starts at ~{ms(valkey)};",
-        f"2. valkey answers PING, `migrate` starts at ~{ms(migrate)} ({ms(migrate - valkey)} after valkey);",
+        "1. the shell creates both windows (the hidden main window, whose React page starts loading, and "
+        f"the splash, a small static page), then starts the supervisor: valkey starts at ~{ms(valkey)};",
+        f"2. valkey answers PING, `migrate` starts at ~{ms(migrate)} ({ms(migrate - valkey)} after valkey: "
+        "`migrate` depends on nothing, but the supervisor starts one sidecar at a time);",
         f"3. `migrate` creates the database and exits; the api starts at ~{ms(api)} ({ms(api - migrate)} later);",
         f"4. the api answers `/health`; the worker starts at ~{ms(worker)} ({ms(worker - api)} later);",
-        f"5. the worker reaches Valkey and prints its ready line; the shell marks start-up ready and shows "
+        "5. the worker reaches Valkey and prints its ready line; the shell marks start-up ready and shows "
         "the main window, whose page (loaded while hidden) asks for the api endpoint, fetches `/jobs` and "
         f"renders: data on screen at ~{ms(rb_total)} ({ms(rb_total - worker)} after the worker started).",
         "",
         f"The sidecar chain (valkey start → data) takes ~{ms(rb_total - valkey)} ms and starts only after "
         f"~{ms(valkey)} ms of shell and window set-up; each step waits for the one before.",
     ]
+    ready, page = s.get("runbook_sidecars_ready_ms"), s.get("runbook_ready_to_data_ms")
+    if ready and page:
+        lines += [
+            "",
+            f"In the timed launches every sidecar was ready at a median of {ms(ready['median'])} ms in the app "
+            f"(the shell prints the moment), and the data was on screen {ms(page['median'])} ms later "
+            f"(median; {ms(page['min'])} to {ms(page['max'])}): the ready event, a React render, one command, "
+            "the `/jobs` request (with its CORS preflight) and another render, on busy cores, and whatever of "
+            "the main window's React bundle (237 kB) is still loading. Sidecars ready earlier do not bring "
+            "the data earlier (tried, below): the main window's page, loaded on two cores shared with the "
+            "sidecars, the splash's web process and the shell, is what decides.",
+        ]
     alone = data.get("supervisor_alone")
     if alone:
         lines += [
@@ -364,8 +410,8 @@ def reading(data):
             f"{ms(alone['api_ready_ms'])}, the worker {ms(alone['worker_ready_ms'])}. In the app, valkey's "
             f"start to the worker's takes {ms(worker - valkey)} ms against "
             f"{ms(alone['valkey_ready_ms'] + alone['migrate_ready_ms'] + alone['api_ready_ms'])} there: "
-            "the sidecars start while WebKit parses and runs the UI's JavaScript in two web processes "
-            "(the splash and the main window each load the whole React bundle), all on 2 cores.",
+            "the sidecars start while WebKit starts two web processes (the main window's, which parses and "
+            "runs the React bundle, and the splash's small static page), all on 2 cores.",
         ]
         if "shell_cpu_ms" in rb_prof[0]:
             rb_cpu, em_cpu = cpu_by_kind(rb_prof), cpu_by_kind(em_prof)
@@ -376,9 +422,10 @@ def reading(data):
                 f"~{ms(rb_cpu.get('WebKitWebProcess', 0))} ms of CPU (the empty app's one: "
                 f"~{ms(em_cpu.get('WebKitWebProcess', 0))} ms), its shell ~{ms(rb_cpu.get('shell', 0))} "
                 f"(~{ms(em_cpu.get('shell', 0))}), all its sidecars together only ~{ms(sidecar_cpu)}. "
-                "The web processes (the UI's JavaScript run twice, its layout and software-rendered "
-                "painting) are the largest cost. The sidecars use little CPU themselves; what lengthens their "
-                "chain is starting one after another while sharing 2 cores with those web processes.",
+                "The web processes (the main window's JavaScript, layout and software-rendered painting; "
+                "the splash's web process, which costs its start-up even for a static page) are the largest "
+                "cost. The sidecars use little CPU themselves; what lengthens their chain is starting one "
+                "after another while sharing 2 cores with those web processes.",
             ]
         lines += [
             "",
@@ -386,18 +433,19 @@ def reading(data):
             f"{ms(rb_total - worker)} ms) is the worker's start (~{ms(alone['worker_ready_ms'])} ms alone), "
             "the ready event, showing the window, and the page's two round trips (shell, then api).",
         ]
+    lines += ["", TRIED]
     if not s["aim_met"]:
         lines += [
             "",
             f"The aim (≤ {AIM_RATIO}×) is **missed** ({s['ratio_in_app']:.2f}×): the empty app only shows a "
-            "page, Runbook must start four processes in dependency order and round-trip to the api first. "
-            "Where time could be won (not measured here): make the splash a small static page instead "
-            "of the whole React bundle (one web process's JavaScript fewer while the sidecars start); "
-            "start the supervisor before creating the windows (valkey would start up to "
-            f"~{ms(valkey - net_rb)} ms earlier); let `migrate` run alongside Valkey (it only needs SQLite, "
-            "yet it is declared to depend on valkey); reveal the main window when the api is ready instead "
-            "of after the worker (the worker serves no data); and hand the page the api endpoint with the "
-            "ready event instead of a further command.",
+            "page, Runbook must load a React page, start four processes in dependency order and round-trip "
+            "to the api, with a second window beside it. What could still win time: a lighter main page "
+            "(its bundle parsed and run while the sidecars start is the deciding cost: load the panels that "
+            "are not on screen lazily, or render the first view without React); a splash shown only when "
+            "start-up is slow (a departure from DESIGN's step 1: the splash's web process alone costs about "
+            "a quarter of Runbook's start-up here); and, in the supervisor crate, closing inherited file "
+            "descriptors in each child (so it can start before the windows) and starting independent "
+            "sidecars side by side (`migrate` beside valkey).",
         ]
     return "\n".join(lines)
 
