@@ -56,6 +56,26 @@ describe("RespReader", () => {
     }
   });
 
+  test("a 16 MiB reply in 64 KiB chunks arrives whole, once, with a reply after it", () => {
+    const item = "x".repeat(16 * 1024 - 1);
+    const items = Array.from({ length: 1024 }, (_, i) => `${i % 10}${item}`);
+    const all = bytes(
+      `*${items.length}\r\n${items.map((text) => `$${text.length}\r\n${text}\r\n`).join("")}+OK\r\n`,
+    );
+    const reader = new RespReader();
+    const replies: RespValue[] = [];
+    let pushesWithReplies = 0;
+    for (let offset = 0; offset < all.byteLength; offset += 64 * 1024) {
+      const got = reader.push(all.subarray(offset, offset + 64 * 1024));
+      if (got.length > 0) pushesWithReplies += 1;
+      replies.push(...got);
+    }
+    expect(pushesWithReplies).toBe(1);
+    expect(replies).toHaveLength(2);
+    expect(replies[0]).toEqual(items);
+    expect(replies[1]).toBe("OK");
+  });
+
   test("holds a partial reply until the rest arrives", () => {
     const reader = new RespReader();
     expect(reader.push(bytes("$5\r\nhel"))).toEqual([]);

@@ -59,9 +59,10 @@ export class JobDispatcher {
       const batch = this.#store.unsent(BATCH);
       for (const job of batch) {
         await this.#valkey.command(["XADD", JOB_QUEUE, "*", ...encodeQueuedJob(job)]);
-        if (this.#store.get(job.id)?.status === "queued") {
+        const status = this.#store.get(job.id)?.status;
+        if (status === "queued") {
           this.#store.markEnqueued(job.id);
-        } else {
+        } else if (status === "cancelled") {
           // Cancelled while it was being sent: make sure the worker skips it.
           await this.#valkey.command(["SET", jobCancelKey(job.id), "1", "EX", String(JOB_MARK_TTL_SECONDS)]);
         }
