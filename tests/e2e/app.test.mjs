@@ -47,8 +47,17 @@ describe("Runbook in the real webview", () => {
     assert.equal(page.status, 200);
     const body = await page.json();
     assert.deepEqual(
-      body.items.map((job) => [job.command, job.status]),
-      [[command, "queued"]],
+      body.items.map((job) => job.command),
+      [command],
+    );
+    // The worker runs it (jobs.test.mjs follows jobs in detail): it ends succeeded.
+    const id = body.items[0].id;
+    await waitFor(
+      async () => {
+        const read = await fetch(`${baseUrl}/jobs/${id}`, { headers: { Authorization: `Bearer ${token}` } });
+        return (await read.json()).status === "succeeded";
+      },
+      { timeout: 15_000, message: "the job to succeed" },
     );
   });
 
