@@ -16,17 +16,7 @@ source "$(dirname "$0")/../scripts/lib.sh"
 source "$ROOT/bench/desktop_lib.sh"
 cd "$ROOT"
 
-smoke=0 smoke_arg=()
-for arg in "$@"; do
-  case "$arg" in
-    --smoke) smoke=1 smoke_arg=(--smoke) ;;
-    *) die "unknown argument: $arg (usage: bench/ipc.sh [--smoke])" ;;
-  esac
-done
-if [ "$smoke" -eq 1 ]; then out_dir="$ROOT/bench/results/tmp"; else out_dir="$ROOT/bench/results"; fi
-work="$ROOT/bench/results/tmp/ipc"
-rm -rf "$work"
-mkdir -p "$work" "$out_dir"
+bench_begin ipc "$@"
 command -v tauri-driver >/dev/null || die "no tauri-driver on PATH (scripts/setup.sh installs it)"
 
 build_release_apps

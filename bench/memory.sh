@@ -13,21 +13,8 @@ source "$(dirname "$0")/../scripts/lib.sh"
 source "$ROOT/bench/desktop_lib.sh"
 cd "$ROOT"
 
-smoke=0 smoke_arg=()
-for arg in "$@"; do
-  case "$arg" in
-    --smoke) smoke=1 smoke_arg=(--smoke) ;;
-    *) die "unknown argument: $arg (usage: bench/memory.sh [--smoke])" ;;
-  esac
-done
-if [ "$smoke" -eq 1 ]; then
-  runs=1 idle=1 out_dir="$ROOT/bench/results/tmp"
-else
-  runs=5 idle=5 out_dir="$ROOT/bench/results"
-fi
-work="$ROOT/bench/results/tmp/memory"
-rm -rf "$work"
-mkdir -p "$work" "$out_dir"
+bench_begin memory "$@"
+if [ "$smoke" -eq 1 ]; then runs=1 idle=1; else runs=5 idle=5; fi
 
 build_release_apps
 start_xvfb

@@ -14,21 +14,8 @@ source "$(dirname "$0")/../scripts/lib.sh"
 source "$ROOT/bench/desktop_lib.sh"
 cd "$ROOT"
 
-smoke=0 smoke_arg=()
-for arg in "$@"; do
-  case "$arg" in
-    --smoke) smoke=1 smoke_arg=(--smoke) ;;
-    *) die "unknown argument: $arg (usage: bench/startup.sh [--smoke])" ;;
-  esac
-done
-if [ "$smoke" -eq 1 ]; then
-  runs=1 profile_runs=1 out_dir="$ROOT/bench/results/tmp"
-else
-  runs=10 profile_runs=3 out_dir="$ROOT/bench/results"
-fi
-work="$ROOT/bench/results/tmp/startup"
-rm -rf "$work"
-mkdir -p "$work" "$out_dir"
+bench_begin startup "$@"
+if [ "$smoke" -eq 1 ]; then runs=1 profile_runs=1; else runs=10 profile_runs=3; fi
 
 build_release_apps
 start_xvfb

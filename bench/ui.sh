@@ -15,17 +15,8 @@ source "$(dirname "$0")/../scripts/lib.sh"
 source "$ROOT/bench/desktop_lib.sh"
 cd "$ROOT"
 
-smoke=0 smoke_arg=()
-for arg in "$@"; do
-  case "$arg" in
-    --smoke) smoke=1 smoke_arg=(--smoke) ;;
-    *) die "unknown argument: $arg (usage: bench/ui.sh [--smoke])" ;;
-  esac
-done
-if [ "$smoke" -eq 1 ]; then out_dir="$ROOT/bench/results/tmp"; else out_dir="$ROOT/bench/results"; fi
-work="$ROOT/bench/results/tmp/ui"
-rm -rf "$work"
-mkdir -p "$work/data" "$out_dir"
+bench_begin ui "$@"
+mkdir -p "$work/data"
 command -v tauri-driver >/dev/null || die "no tauri-driver on PATH (scripts/setup.sh installs it)"
 
 build_release_apps

@@ -19,14 +19,15 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Query
 
 PORT = int(os.environ["CONVOY_API_PORT"])
 TOKEN_DIGEST = hashlib.sha256(os.environ["CONVOY_API_TOKEN"].encode()).digest()
-SCHEMA_VERSION = 1
+# Kept at the version the api needs: apps/runbook/sidecar/migrations.
+SCHEMA_VERSION = 2
 
 db = sqlite3.connect(f"file:{os.environ['CONVOY_DATA_DIR']}/runbook.db?mode=rw", uri=True)
 db.row_factory = sqlite3.Row
 for pragma in ("busy_timeout = 5000", "journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON"):
     db.execute(f"PRAGMA {pragma}")
 if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-    raise SystemExit("the database is not at schema version 1; run the sidecar's migrate role first")
+    raise SystemExit(f"the database is not at schema version {SCHEMA_VERSION}; run the sidecar's migrate role first")
 
 
 async def check_host(host: str = Header("")):
@@ -57,7 +58,7 @@ async def list_jobs(limit: int = Query(50, ge=1, le=200)):
     items = [
         {"id": r["id"], "name": r["name"], "command": r["command"], "status": r["status"],
          "exitCode": r["exit_code"], "createdAt": r["created_at"], "startedAt": r["started_at"],
-         "finishedAt": r["finished_at"]}
+         "finishedAt": r["finished_at"], "progress": r["progress"], "reason": r["reason"]}
         for r in rows[:limit]
     ]
     cursor = None
