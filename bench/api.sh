@@ -14,6 +14,7 @@ source "$(dirname "$0")/../scripts/lib.sh"
 # shellcheck source=bench/compiled_sidecar.sh
 source "$ROOT/bench/compiled_sidecar.sh"
 cd "$ROOT"
+ensure_setup
 
 smoke=0
 for arg in "$@"; do

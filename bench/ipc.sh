@@ -15,6 +15,7 @@ source "$(dirname "$0")/../scripts/lib.sh"
 # shellcheck source=bench/desktop_lib.sh
 source "$ROOT/bench/desktop_lib.sh"
 cd "$ROOT"
+ensure_setup
 
 bench_begin ipc "$@"
 command -v tauri-driver >/dev/null || die "no tauri-driver on PATH (scripts/setup.sh installs it)"

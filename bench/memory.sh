@@ -12,6 +12,7 @@ source "$(dirname "$0")/../scripts/lib.sh"
 # shellcheck source=bench/desktop_lib.sh
 source "$ROOT/bench/desktop_lib.sh"
 cd "$ROOT"
+ensure_setup
 
 bench_begin memory "$@"
 if [ "$smoke" -eq 1 ]; then runs=1 idle=1; else runs=5 idle=5; fi

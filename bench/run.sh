@@ -7,6 +7,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
+ensure_setup
 
 benchmarks=(supervisor api coldstart startup memory ipc ui)
 

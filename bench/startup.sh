@@ -13,6 +13,7 @@ source "$(dirname "$0")/../scripts/lib.sh"
 # shellcheck source=bench/desktop_lib.sh
 source "$ROOT/bench/desktop_lib.sh"
 cd "$ROOT"
+ensure_setup
 
 bench_begin startup "$@"
 if [ "$smoke" -eq 1 ]; then runs=1 profile_runs=1; else runs=10 profile_runs=3; fi

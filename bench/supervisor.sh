@@ -8,6 +8,7 @@
 #                                      under bench/results/tmp/ so the record stays
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
+ensure_setup
 
 smoke=0
 for arg in "$@"; do

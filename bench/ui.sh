@@ -14,6 +14,7 @@ source "$(dirname "$0")/../scripts/lib.sh"
 # shellcheck source=bench/desktop_lib.sh
 source "$ROOT/bench/desktop_lib.sh"
 cd "$ROOT"
+ensure_setup
 
 bench_begin ui "$@"
 mkdir -p "$work/data"

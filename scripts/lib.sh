@@ -16,6 +16,15 @@ export APP_BIN
 # cargo keys a workspace crate's build-script output by name, not by where the
 # tree is. So when the shared target dir was last built from another clone,
 # those crates are cleaned (a minute of rebuilding, not the whole of Tauri).
+# Runs scripts/setup.sh (idempotent: system packages, npm packages, the Rust
+# toolchain) once per run, so an entry point works on a fresh clone; nested
+# scripts see CONVOY_SETUP_DONE and skip it.
+ensure_setup() {
+  [ -n "${CONVOY_SETUP_DONE:-}" ] && return 0
+  bash "$ROOT/scripts/setup.sh"
+  export CONVOY_SETUP_DONE=1
+}
+
 claim_target_dir() {
   local stamp="$CARGO_TARGET_DIR/.convoy-tree"
   [ "$(cat "$stamp" 2>/dev/null || true)" = "$ROOT" ] && return 0
