@@ -38,18 +38,21 @@ export interface SpawnedJob {
  * the background of its own group and waits for it. Its TERM trap tells a
  * dead worker (this shell re-parented) from a live one's signal by reading
  * its parent from /proc. The trap is set, and the parent checked, before the
- * command starts, so a worker dying at any moment is noticed.
+ * command starts, so a worker dying at any moment is noticed. A `wait` cut
+ * short by the trap is waited again (the shell keeps the child's status even
+ * when it reaped it meanwhile), so the command's own exit code is kept.
  */
 export const JOB_LEADER = `worker=$2
-trap 'read -r _ _ _ parent _ </proc/$$/stat; [ "$parent" = "$worker" ] || kill -KILL 0' TERM
+trap 'interrupted=1; read -r _ _ _ parent _ </proc/$$/stat; [ "$parent" = "$worker" ] || kill -KILL 0' TERM
 read -r _ _ _ parent _ </proc/$$/stat
 [ "$parent" = "$worker" ] || exit 125
 sh -c "$1" &
 child=$!
 while :; do
+  interrupted=
   wait "$child"
   code=$?
-  kill -0 "$child" 2>/dev/null || break
+  [ -n "$interrupted" ] || break
 done
 if [ "$code" -gt 128 ]; then
   trap - TERM
@@ -57,16 +60,20 @@ if [ "$code" -gt 128 ]; then
 fi
 exit "$code"`;
 
-/** The prefix that makes a job's group die with its worker, or none where that is not possible. */
-export function findDeathSignalPrefix(): string[] {
+/**
+ * The prefix that makes a job's group die with its worker, or none where that
+ * is not possible. Asynchronous: the probe runs beside the worker's start
+ * (its heartbeat, hence its readiness), not in front of it.
+ */
+export async function findDeathSignalPrefix(): Promise<string[]> {
   if (process.platform !== "linux") return [];
   const setpriv = Bun.which("setpriv");
   if (setpriv === null) return [];
   const prefix = [setpriv, "--pdeathsig", "TERM"];
   // Old util-linux lacks --pdeathsig; an unprivileged one may be restricted.
   try {
-    const probe = Bun.spawnSync([...prefix, "true"], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
-    return probe.exitCode === 0 ? prefix : [];
+    const probe = Bun.spawn([...prefix, "true"], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+    return (await probe.exited) === 0 ? prefix : [];
   } catch {
     return [];
   }

@@ -86,7 +86,7 @@ export class JobRunner {
       queue = this.#options.openQueueConnection();
       // Closing ends a blocked read at once.
       signal.addEventListener("abort", closeQueue, { once: true });
-      const deathSignalPrefix = findDeathSignalPrefix();
+      const deathSignalPrefix = await findDeathSignalPrefix();
       if (deathSignalPrefix.length === 0) {
         log.warn("jobs will not die with the worker (no setpriv --pdeathsig); the next start cleans up");
       }
