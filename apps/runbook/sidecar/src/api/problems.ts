@@ -8,6 +8,8 @@ import {
   PROBLEM_CONTENT_TYPE,
   PROBLEM_TYPE_URIS,
   problemResponse,
+  ValkeyAuthError,
+  ValkeyUnavailableError,
 } from "@convoy/sidecar-runtime";
 import { type OpenAPIHonoOptions, z } from "@hono/zod-openapi";
 import type { Env } from "hono";
@@ -78,3 +80,13 @@ export const validationHook: OpenAPIHonoOptions<Env>["defaultHook"] = (result) =
     }),
   );
 };
+
+/** The detail of a valkey-unavailable problem when the api runs without Valkey. */
+export const NO_VALKEY = "this api runs without Valkey";
+/** The detail of a valkey-unavailable problem while Valkey cannot be reached. */
+export const VALKEY_DOWN = "Valkey is not reachable right now";
+
+/** Valkey unreachable, or refusing us: a 503 for the caller. Anything else is a bug (a 500). */
+export function isValkeyDown(error: unknown): boolean {
+  return error instanceof ValkeyUnavailableError || error instanceof ValkeyAuthError;
+}

@@ -45,10 +45,7 @@ export class JobOutputReader {
 
   async read(request: OutputRequest, signal?: AbortSignal): Promise<JobOutput> {
     const key = jobOutputKey(request.id);
-    const count = String(request.limit);
-    let entries = streamEntries(
-      await this.#valkey.command(["XREAD", "COUNT", count, "STREAMS", key, request.after]),
-    );
+    let entries = await this.#readNow(key, request);
     if (entries.length === 0 && request.wait > 0 && !request.ended()) {
       entries = await this.#wait(key, request, signal);
     }
@@ -67,16 +64,7 @@ export class JobOutputReader {
       // Every waiting connection is taken: look again every POLL_MS.
       while (Date.now() < deadline && !signal?.aborted && !request.ended()) {
         await pause(Math.min(POLL_MS, deadline - Date.now()), signal ?? new AbortController().signal);
-        const entries = streamEntries(
-          await this.#valkey.command([
-            "XREAD",
-            "COUNT",
-            String(request.limit),
-            "STREAMS",
-            key,
-            request.after,
-          ]),
-        );
+        const entries = await this.#readNow(key, request);
         if (entries.length > 0) return entries;
       }
       return [];
@@ -101,6 +89,19 @@ export class JobOutputReader {
     } finally {
       this.#release(connection, healthy);
     }
+  }
+
+  /** What follows the cursor now, without waiting. */
+  async #readNow(key: string, request: OutputRequest): Promise<StreamEntry[]> {
+    const reply = await this.#valkey.command([
+      "XREAD",
+      "COUNT",
+      String(request.limit),
+      "STREAMS",
+      key,
+      request.after,
+    ]);
+    return streamEntries(reply);
   }
 
   async #acquire(): Promise<ValkeyConnection | null> {

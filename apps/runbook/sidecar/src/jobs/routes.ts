@@ -1,14 +1,9 @@
 /**
  * The jobs routes: thin adapters between HTTP and the JobStore.
  */
-import {
-  createProblem,
-  ValkeyAuthError,
-  type ValkeyConnection,
-  ValkeyUnavailableError,
-} from "@convoy/sidecar-runtime";
+import { createProblem, type ValkeyConnection } from "@convoy/sidecar-runtime";
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { PROBLEM_HEADERS, problemResponses } from "../api/problems.ts";
+import { isValkeyDown, NO_VALKEY, PROBLEM_HEADERS, problemResponses, VALKEY_DOWN } from "../api/problems.ts";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import type { JobDispatcher } from "./dispatcher.ts";
 import type { JobOutputReader } from "./output.ts";
@@ -195,9 +190,6 @@ export function registerJobRoutes(
   });
 }
 
-const NO_VALKEY = "this api runs without Valkey";
-const VALKEY_DOWN = "Valkey is not reachable right now; try again";
-
 /** Sets the job's cancel mark for the worker; why it could not, or null once set. */
 async function markCancelled(queue: JobQueue | null, id: string): Promise<string | null> {
   if (queue === null) return NO_VALKEY;
@@ -208,8 +200,4 @@ async function markCancelled(queue: JobQueue | null, id: string): Promise<string
     if (!isValkeyDown(error)) throw error;
     return VALKEY_DOWN;
   }
-}
-
-function isValkeyDown(error: unknown): boolean {
-  return error instanceof ValkeyUnavailableError || error instanceof ValkeyAuthError;
 }

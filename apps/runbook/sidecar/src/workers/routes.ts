@@ -3,15 +3,9 @@
  * in Valkey. Valkey being down or absent is a 503 valkey-unavailable problem,
  * distinct from "no worker alive" (200 with a null heartbeat).
  */
-import {
-  createProblem,
-  log,
-  ValkeyAuthError,
-  type ValkeyConnection,
-  ValkeyUnavailableError,
-} from "@convoy/sidecar-runtime";
+import { createProblem, log, type ValkeyConnection } from "@convoy/sidecar-runtime";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { PROBLEM_HEADERS, problemResponses } from "../api/problems.ts";
+import { isValkeyDown, NO_VALKEY, PROBLEM_HEADERS, problemResponses, VALKEY_DOWN } from "../api/problems.ts";
 import {
   decodeHeartbeat,
   HEARTBEAT_KEY,
@@ -45,7 +39,7 @@ const getWorkersRoute = createRoute({
 export function registerWorkerRoutes(app: OpenAPIHono, valkey: ValkeyConnection | null): void {
   app.openapi(getWorkersRoute, async (c) => {
     if (valkey === null) {
-      const problem = createProblem("valkey-unavailable", { detail: "this api runs without Valkey" });
+      const problem = createProblem("valkey-unavailable", { detail: NO_VALKEY });
       return c.json(problem, problem.status, PROBLEM_HEADERS);
     }
     let heartbeat: Heartbeat | null;
@@ -53,8 +47,8 @@ export function registerWorkerRoutes(app: OpenAPIHono, valkey: ValkeyConnection 
       heartbeat = await readHeartbeat(valkey);
     } catch (error) {
       // Anything else (an error reply) is a 500 through the app's error handler.
-      if (!(error instanceof ValkeyUnavailableError || error instanceof ValkeyAuthError)) throw error;
-      const problem = createProblem("valkey-unavailable", { detail: "Valkey is not reachable right now" });
+      if (!isValkeyDown(error)) throw error;
+      const problem = createProblem("valkey-unavailable", { detail: VALKEY_DOWN });
       return c.json(problem, problem.status, PROBLEM_HEADERS);
     }
     return c.json({ heartbeat }, 200);
