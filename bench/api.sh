@@ -11,29 +11,20 @@
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/../scripts/lib.sh"
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 # shellcheck source=bench/compiled_sidecar.sh
 source "$ROOT/bench/compiled_sidecar.sh"
 cd "$ROOT"
 ensure_setup
 
-smoke=0
-for arg in "$@"; do
-  case "$arg" in
-    --smoke) smoke=1 ;;
-    *) die "unknown argument: $arg (usage: bench/api.sh [--smoke])" ;;
-  esac
-done
-
+bench_begin api "$@"
 if [ "$smoke" -eq 1 ]; then
   duration=1 reps=1 connections=10 warmup=0 seed=30 batches=1
-  out_dir="$ROOT/bench/results/tmp"
 else
   duration=10 reps=3 connections=10,50 warmup=3 seed=1000 batches=7
-  out_dir="$ROOT/bench/results"
 fi
-work="$ROOT/bench/results/tmp/api"
-rm -rf "$work"
-mkdir -p "$work/data" "$out_dir"
+mkdir -p "$work/data"
 # The machine is shared: the record says how busy it was.
 cut -d' ' -f1-3 /proc/loadavg >"$work/loadavg-before"
 

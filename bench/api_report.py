@@ -3,11 +3,10 @@
 parts.json from api_parts.ts) into api.json (raw figures + machine info) and
 api.md (tables, aims, where the time goes)."""
 
-import argparse
 import json
 from pathlib import Path
 
-from record import first_line, machine_info, median, stats
+from record import first_line, machine_info, median, report_parser, stats, write_report
 
 # The issue names no number for these; they are this benchmark's, chosen so a
 # desktop UI never waits on its own api: a page of jobs costs well under a
@@ -309,10 +308,7 @@ def reading(data, verdicts):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--work", required=True, type=Path)
-    parser.add_argument("--json", required=True, type=Path)
-    parser.add_argument("--md", required=True, type=Path)
+    parser = report_parser()
     parser.add_argument("--bun", required=True)
     parser.add_argument("--compiled")
     parser.add_argument("--autocannon", required=True, help="autocannon's package.json")
@@ -330,8 +326,7 @@ def main():
     }
     data = {"machine": machine_info(args.work, versions), "smoke": args.smoke, "load": load, "parts": parts}
     data["summary"] = summarize(load, parts)
-    args.json.write_text(json.dumps(data, indent=2) + "\n")
-    args.md.write_text(render(data, args.smoke) + "\n")
+    write_report(args, data, render(data, args.smoke) + "\n")
 
 
 if __name__ == "__main__":

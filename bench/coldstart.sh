@@ -16,29 +16,20 @@
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/../scripts/lib.sh"
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 # shellcheck source=bench/compiled_sidecar.sh
 source "$ROOT/bench/compiled_sidecar.sh"
 cd "$ROOT"
 ensure_setup
 
-smoke=0
-for arg in "$@"; do
-  case "$arg" in
-    --smoke) smoke=1 ;;
-    *) die "unknown argument: $arg (usage: bench/coldstart.sh [--smoke])" ;;
-  esac
-done
-
+bench_begin coldstart "$@"
 if [ "$smoke" -eq 1 ]; then
   runs=1 seed=30
-  out_dir="$ROOT/bench/results/tmp"
 else
   runs=20 seed=1000
-  out_dir="$ROOT/bench/results"
 fi
-work="$ROOT/bench/results/tmp/coldstart"
-rm -rf "$work"
-mkdir -p "$work/data" "$out_dir"
+mkdir -p "$work/data"
 
 bun="$ROOT/node_modules/.bin/bun"
 [ -x "$bun" ] || die "no $bun: run npm install (or npm run setup) first"

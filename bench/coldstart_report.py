@@ -3,11 +3,10 @@
 coldstart_driver.py) into coldstart.json (raw figures + machine info) and
 coldstart.md (tables, aims, where the time goes)."""
 
-import argparse
 import json
 from pathlib import Path
 
-from record import first_line, machine_info, median, stats
+from record import first_line, machine_info, median, report_parser, stats, write_report
 
 # The issue names no number; this is the benchmark's: the api is one of three
 # sidecar starts in series before Runbook's window opens, and the supervisor
@@ -275,10 +274,7 @@ def reading(data, verdicts):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--work", required=True, type=Path)
-    parser.add_argument("--json", required=True, type=Path)
-    parser.add_argument("--md", required=True, type=Path)
+    parser = report_parser()
     parser.add_argument("--bun", required=True)
     parser.add_argument("--python", required=True, help="the baseline venv's python")
     parser.add_argument("--requirements", required=True, type=Path)
@@ -299,8 +295,7 @@ def main():
     }
     data = {"machine": machine_info(args.work, versions), "smoke": args.smoke, "starts": starts}
     data["summary"] = summarize(starts)
-    args.json.write_text(json.dumps(data, indent=2) + "\n")
-    args.md.write_text(render(data, args.smoke) + "\n")
+    write_report(args, data, render(data, args.smoke) + "\n")
 
 
 if __name__ == "__main__":

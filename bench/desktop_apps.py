@@ -212,3 +212,16 @@ def pss_by_mapping(pid, top=10):
     except (OSError, ValueError, IndexError):
         return []
     return sorted(([k, v] for k, v in totals.items() if v), key=lambda kv: -kv[1])[:top]
+
+
+def add_app_args(parser):
+    """The two release apps a desktop benchmark compares, and where they run."""
+    parser.add_argument("--runbook", required=True)
+    parser.add_argument("--empty", required=True)
+    parser.add_argument("--sidecar", required=True)
+    parser.add_argument("--display", required=True)
+
+
+def apps_from(args):
+    """Runbook (with its compiled sidecar) and the empty Tauri app, from add_app_args' arguments."""
+    return App("runbook", args.runbook, {"CONVOY_SIDECAR": args.sidecar}), App("empty-tauri", args.empty)

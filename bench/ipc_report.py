@@ -2,12 +2,10 @@
 """Turns the raw figures bench/ipc.mjs collected in the webview into ipc.json
 (raw samples + summary + machine) and ipc.md (tables, aims, reading)."""
 
-import argparse
 import json
-from pathlib import Path
 
 from desktop_record import desktop_machine, fmt, machine_line
-from record import percentile, stats
+from record import percentile, report_parser, stats, write_report
 
 
 def summarise_suite(suite):
@@ -43,12 +41,7 @@ def summarise_suite(suite):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--work", type=Path, required=True)
-    p.add_argument("--root", type=Path, required=True)
-    p.add_argument("--json", type=Path, required=True)
-    p.add_argument("--md", type=Path, required=True)
-    args = p.parse_args()
+    args = report_parser(root=True).parse_args()
     raw = json.loads((args.work / "raw.json").read_text())
     # The page's per-call times are at its 1 ms clock grain: only their mean is kept.
     for suite in (raw["customProtocol"], raw["postMessage"]):
@@ -65,8 +58,7 @@ def main():
         },
         "raw": raw,
     }
-    args.json.write_text(json.dumps(data, indent=2) + "\n")
-    args.md.write_text(render(data))
+    write_report(args, data, render(data))
 
 
 BYTES_LABEL = {

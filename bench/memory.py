@@ -6,15 +6,13 @@ network processes, every sidecar — idle after start-up, for Runbook and for
 the empty Tauri app. Release builds on an X display, taking turns.
 Writes memory.json (every sample, per process) and memory.md. Run by memory.sh."""
 
-import argparse
-import json
 import statistics
 import time
 from pathlib import Path
 
 import desktop_apps as apps
 from desktop_record import desktop_machine, fmt, machine_line
-from record import first_line, stats
+from record import first_line, report_parser, stats, write_report
 
 AIM_ABOVE_BASELINE_MIB = 60
 KIND_ORDER = ["shell", "WebKitWebProcess", "WebKitNetworkProcess", "valkey", "sidecar api", "sidecar worker"]
@@ -63,23 +61,15 @@ def by_role(run):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--runbook", required=True)
-    p.add_argument("--empty", required=True)
-    p.add_argument("--sidecar", required=True)
-    p.add_argument("--display", required=True)
+    p = report_parser(root=True)
+    apps.add_app_args(p)
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--idle", type=float, default=5.0)
     p.add_argument("--samples", type=int, default=3)
-    p.add_argument("--work", type=Path, required=True)
-    p.add_argument("--root", type=Path, required=True)
-    p.add_argument("--json", type=Path, required=True)
-    p.add_argument("--md", type=Path, required=True)
     p.add_argument("--smoke", action="store_true")
     args = p.parse_args()
 
-    runbook = apps.App("runbook", args.runbook, {"CONVOY_SIDECAR": args.sidecar})
-    empty = apps.App("empty-tauri", args.empty)
+    runbook, empty = apps.apps_from(args)
     runs = {"runbook": [], "empty-tauri": []}
     for i in range(args.runs):
         for app in (runbook, empty) if i % 2 == 0 else (empty, runbook):
@@ -102,8 +92,7 @@ def main():
         "empty_tauri": runs["empty-tauri"],
     }
     data["summary"] = summarise(data)
-    args.json.write_text(json.dumps(data, indent=2) + "\n")
-    args.md.write_text(render(data))
+    write_report(args, data, render(data))
 
 
 def mib(kib):

@@ -2,7 +2,9 @@
 cores, memory, kernel, load, versions, commit) and the summary statistics.
 Imported by the *_report.py scripts beside it."""
 
+import argparse
 import datetime
+import json
 import math
 import os
 import platform
@@ -84,3 +86,22 @@ def percentile(samples, p):
 
 def median(samples):
     return statistics.median(samples) if samples else None
+
+
+def report_parser(root=False):
+    """An argument parser with what every report takes: --work (the benchmark's
+    working dir, holding its raw figures), --json and --md (where the record
+    goes), and --root (the tree) for those that read it."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--work", type=Path, required=True)
+    if root:
+        parser.add_argument("--root", type=Path, required=True)
+    parser.add_argument("--json", type=Path, required=True)
+    parser.add_argument("--md", type=Path, required=True)
+    return parser
+
+
+def write_report(args, data, markdown):
+    """Writes the record: `data` as JSON to --json, `markdown` to --md."""
+    args.json.write_text(json.dumps(data, indent=2) + "\n")
+    args.md.write_text(markdown)

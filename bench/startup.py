@@ -6,7 +6,6 @@ display; the two apps take turns. Then a few profiled Runbook launches, the
 process table polled every few milliseconds, say where the time goes.
 Writes startup.json (every sample, machine) and startup.md. Run by startup.sh."""
 
-import argparse
 import json
 import statistics
 import time
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import desktop_apps as apps
 from desktop_record import desktop_machine, fmt, machine_line
-from record import first_line, stats
+from record import first_line, report_parser, stats, write_report
 
 AIM_RATIO = 1.25
 
@@ -80,22 +79,14 @@ def profile(app, display, work):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--runbook", required=True)
-    p.add_argument("--empty", required=True)
-    p.add_argument("--sidecar", required=True)
-    p.add_argument("--display", required=True)
+    p = report_parser(root=True)
+    apps.add_app_args(p)
     p.add_argument("--runs", type=int, default=10)
     p.add_argument("--profile-runs", type=int, default=3)
-    p.add_argument("--work", type=Path, required=True)
-    p.add_argument("--root", type=Path, required=True)
-    p.add_argument("--json", type=Path, required=True)
-    p.add_argument("--md", type=Path, required=True)
     p.add_argument("--smoke", action="store_true")
     args = p.parse_args()
 
-    runbook = apps.App("runbook", args.runbook, {"CONVOY_SIDECAR": args.sidecar})
-    empty = apps.App("empty-tauri", args.empty)
+    runbook, empty = apps.apps_from(args)
     samples = {"runbook": [], "empty-tauri": []}
 
     print("warm-up: one launch of each (not counted)", flush=True)
@@ -136,8 +127,7 @@ def main():
     }
     data["supervisor_alone"] = supervisor_alone(args.root)
     data["summary"] = summarise(data)
-    args.json.write_text(json.dumps(data, indent=2) + "\n")
-    args.md.write_text(render(data))
+    write_report(args, data, render(data))
 
 
 def supervisor_alone(root):

@@ -6,28 +6,20 @@
 #   bash bench/supervisor.sh           full run (about a minute), recorded
 #   bash bench/supervisor.sh --smoke   each measurement once, tiny flood; written
 #                                      under bench/results/tmp/ so the record stays
+# shellcheck source-path=SCRIPTDIR source-path=SCRIPTDIR/..
+# shellcheck source=scripts/lib.sh
 source "$(dirname "$0")/../scripts/lib.sh"
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 cd "$ROOT"
 ensure_setup
 
-smoke=0
-for arg in "$@"; do
-  case "$arg" in
-    --smoke) smoke=1 ;;
-    *) die "unknown argument: $arg (usage: bench/supervisor.sh [--smoke])" ;;
-  esac
-done
-
+bench_begin supervisor "$@"
 if [ "$smoke" -eq 1 ]; then
   runs=1 crashes=1 exec_runs=2 flood_runs=1 flood_bytes=1000000
-  out_dir="$ROOT/bench/results/tmp"
 else
   runs=10 crashes=10 exec_runs=20 flood_runs=3 flood_bytes=300000000
-  out_dir="$ROOT/bench/results"
 fi
-work="$ROOT/bench/results/tmp/supervisor"
-rm -rf "$work"
-mkdir -p "$work" "$out_dir"
 # The machine is shared: the record says how busy it was.
 cut -d' ' -f1-3 /proc/loadavg >"$work/loadavg-before"
 
@@ -80,6 +72,6 @@ step "report"
 python3 "$ROOT/bench/supervisor_report.py" --work "$work" \
   --json "$out_dir/supervisor.json" --md "$out_dir/supervisor.md" \
   --bun "$bun" --valkey "$valkey" ${compiled:+--compiled "$compiled"} \
-  $([ "$smoke" -eq 1 ] && echo --smoke)
+  "${smoke_arg[@]}"
 cat "$out_dir/supervisor.md"
 printf '\nwrote %s and %s\n' "${out_dir#"$ROOT"/}/supervisor.json" "${out_dir#"$ROOT"/}/supervisor.md"

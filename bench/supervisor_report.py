@@ -2,12 +2,11 @@
 """Turns the raw figures bench/supervisor.sh collected into supervisor.json
 (raw samples + machine info) and supervisor.md (tables, aims, where time goes)."""
 
-import argparse
 import json
 import statistics
 from pathlib import Path
 
-from record import first_line, machine_info, stats
+from record import first_line, machine_info, report_parser, stats, write_report
 
 AIM_RESTART_MS = 300
 AIM_ALL_READY_MS = 300
@@ -259,10 +258,7 @@ def reading(data, verdicts):
 
 def main():
     global ROOT
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--work", required=True, type=Path)
-    parser.add_argument("--json", required=True, type=Path)
-    parser.add_argument("--md", required=True, type=Path)
+    parser = report_parser()
     parser.add_argument("--bun", required=True)
     parser.add_argument("--valkey", required=True)
     parser.add_argument("--compiled")
@@ -288,8 +284,7 @@ def main():
         }
         for g in data["graph"]
     }
-    args.json.write_text(json.dumps(data, indent=2) + "\n")
-    args.md.write_text(render(data, args.smoke) + "\n")
+    write_report(args, data, render(data, args.smoke) + "\n")
 
 
 ROOT = Path(".")

@@ -2,12 +2,10 @@
 """Turns the raw figures bench/ui.mjs collected in Runbook's main window into
 ui.json (raw samples + summary + machine) and ui.md (tables, aims, reading)."""
 
-import argparse
 import json
-from pathlib import Path
 
 from desktop_record import desktop_machine, fmt, machine_line
-from record import percentile, stats
+from record import percentile, report_parser, stats, write_report
 
 
 def latency_summary(samples):
@@ -47,12 +45,7 @@ def summarise(raw):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--work", type=Path, required=True)
-    p.add_argument("--root", type=Path, required=True)
-    p.add_argument("--json", type=Path, required=True)
-    p.add_argument("--md", type=Path, required=True)
-    args = p.parse_args()
+    args = report_parser(root=True).parse_args()
     raw = json.loads((args.work / "raw.json").read_text())
     data = {
         "machine": desktop_machine(args.work, args.root, {"user_agent": raw.get("userAgent")}),
@@ -61,8 +54,7 @@ def main():
         "summary": summarise(raw),
         "raw": raw,
     }
-    args.json.write_text(json.dumps(data, indent=2) + "\n")
-    args.md.write_text(render(data))
+    write_report(args, data, render(data))
 
 
 def render(data):
