@@ -8,23 +8,35 @@ import { launchApp } from "./support/app.mjs";
 import { commandLine, isAlive, processTable, waitFor, withEnvironment } from "./support/processes.mjs";
 import { sidecar, waitForSidecar } from "./support/sidecars.mjs";
 
-/** Queues `command` from the main window's form; the window then follows the new job. */
-async function queue(browser, command) {
-  await browser.$('[data-testid="command-input"]').setValue(command);
-  await browser.$('[data-testid="submit-job"]').click();
-  const detail = browser.$(`[data-testid="job-detail"]`);
-  await detail.waitForExist({ timeout: 10_000 });
-  // The detail shown is the new job's: the newest in the list.
-  const id = await browser.$('[data-testid="job"]').getAttribute("data-job-id");
-  await browser.waitUntil(async () => (await detail.getAttribute("data-job-id")) === id, {
-    timeout: 10_000,
-    timeoutMsg: "the new job to be shown",
-  });
-  return id;
+/**
+ * An attribute of the first element matching `selector`, read inside the page
+ * in one step: the list re-renders as jobs change, and an element handle taken
+ * a moment earlier may be stale by the time it is read.
+ */
+function attribute(browser, selector, name) {
+  return browser.execute((s, n) => document.querySelector(s)?.getAttribute(n) ?? null, selector, name);
 }
 
-async function detailStatus(browser) {
-  return browser.$('[data-testid="job-detail"]').getAttribute("data-status");
+/** Queues `command` from the main window's form; the window then follows the new job, whose id this returns. */
+async function queue(browser, command) {
+  const shownBefore = await attribute(browser, '[data-testid="job-detail"]', "data-job-id");
+  await browser.$('[data-testid="command-input"]').setValue(command);
+  await browser.$('[data-testid="submit-job"]').click();
+  // The new job is the newest in the list, and the detail follows it.
+  return browser.waitUntil(
+    async () => {
+      const { shown, newest } = await browser.execute(() => ({
+        shown: document.querySelector('[data-testid="job-detail"]')?.getAttribute("data-job-id") ?? null,
+        newest: document.querySelector('[data-testid="job"]')?.getAttribute("data-job-id") ?? null,
+      }));
+      return shown !== null && shown !== shownBefore && shown === newest ? shown : false;
+    },
+    { timeout: 10_000, timeoutMsg: "the new job to be shown" },
+  );
+}
+
+function detailStatus(browser) {
+  return attribute(browser, '[data-testid="job-detail"]', "data-status");
 }
 
 function waitForStatus(browser, status, timeout = 20_000) {
@@ -35,7 +47,7 @@ function waitForStatus(browser, status, timeout = 20_000) {
 }
 
 async function outputText(browser) {
-  return (await browser.$('[data-testid="job-output"]').getProperty("textContent")) ?? "";
+  return browser.execute(() => document.querySelector('[data-testid="job-output"]')?.textContent ?? "");
 }
 
 /** The job's processes: every process whose environment names it (the shell, its children, theirs). */
@@ -70,9 +82,9 @@ describe("Runbook runs jobs", () => {
     const text = await outputText(browser);
     assert.match(text, /line 1\n::progress::20\nline 2\n[\s\S]*line 5\n::progress::100\n/);
     assert.equal(await browser.$(".output-stderr").getText(), "to stderr");
-    assert.equal(await browser.$('[data-testid="job-progress"]').getAttribute("value"), "100");
+    assert.equal(await attribute(browser, '[data-testid="job-progress"]', "value"), "100");
     assert.equal(await browser.$('[data-testid="job-exit-code"]').getText(), "exit code 0");
-    assert.equal(await browser.$('[data-testid="job-output"]').getAttribute("data-ended"), "true");
+    assert.equal(await attribute(browser, '[data-testid="job-output"]', "data-ended"), "true");
   });
 
   it("a command that fails ends failed with its exit code", async () => {
