@@ -17,11 +17,14 @@ import { migrate } from "../src/db/migrator.ts";
 import { JobDispatcher } from "../src/jobs/dispatcher.ts";
 import { runJobEvents } from "../src/jobs/events.ts";
 import { JobOutputReader } from "../src/jobs/output.ts";
+import { runOutputCopier } from "../src/jobs/output-copier.ts";
+import { OutputStore, storedEntry, streamId } from "../src/jobs/output-store.ts";
 import {
   decodeQueuedJob,
   encodeJobEvent,
   encodeOutputEntry,
   JOB_EVENTS,
+  JOB_OUTPUT_MAXLEN,
   JOB_QUEUE,
   type JobEvent,
   jobCancelKey,
@@ -43,6 +46,7 @@ let db: Database;
 let dataDir: string;
 let app: OpenAPIHono;
 let store: JobStore;
+let outputs: OutputStore;
 let stop: AbortController;
 let loops: Promise<unknown>;
 const connections: ValkeyConnection[] = [];
@@ -55,12 +59,16 @@ function connect(name: string): ValkeyConnection {
   return connection;
 }
 
-/** The api as roles/api.ts assembles it, with its two loops running. */
-async function startApi(): Promise<void> {
+/** How often the api here copies output (the app's: every second). */
+const COPY_EVERY_MS = 20;
+
+/** The api as roles/api.ts assembles it, with its loops running; it waits for Valkey unless told not to. */
+async function startApi({ valkeyUp = true } = {}): Promise<void> {
   const valkey = connect("api");
-  await valkey.untilUp();
+  if (valkeyUp) await valkey.untilUp();
   store = new JobStore(db);
-  const output = new JobOutputReader(valkey, { socket: server.socket, password: server.password });
+  outputs = new OutputStore(db);
+  const output = new JobOutputReader(outputs, valkey, { socket: server.socket, password: server.password });
   readers.push(output);
   const dispatcher = new JobDispatcher(store, valkey);
   app = createApp({
@@ -76,6 +84,7 @@ async function startApi(): Promise<void> {
   loops = Promise.all([
     dispatcher.run(stop.signal),
     runJobEvents(store, connect("api-events"), stop.signal, announceJobChanges(backchannel)),
+    runOutputCopier(outputs, connect("api-output-copier"), stop.signal, COPY_EVERY_MS),
   ]);
 }
 
@@ -130,6 +139,29 @@ async function createJob(command: string): Promise<Job> {
 
 async function getJob(id: string): Promise<Job> {
   return (await (await call(`/jobs/${id}`)).json()) as Job;
+}
+
+async function output(id: string, query = ""): Promise<JobOutput> {
+  const response = await call(`/jobs/${id}/output${query}`);
+  expect(response.status).toBe(200);
+  return (await response.json()) as JobOutput;
+}
+
+/** Every chunk from `after` to the end, page by page, as one text per stream change. */
+async function readToEnd(id: string, query = "&limit=100"): Promise<JobOutput["chunks"]> {
+  const chunks: JobOutput["chunks"] = [];
+  let cursor = "0";
+  for (let pages = 0; pages < 10_000; pages += 1) {
+    const page = await output(id, `?after=${cursor}${query}`);
+    for (const chunk of page.chunks) {
+      const previous = chunks.at(-1);
+      if (previous?.stream === chunk.stream) previous.text += chunk.text;
+      else chunks.push({ ...chunk });
+    }
+    if (page.end) return chunks;
+    cursor = page.cursor;
+  }
+  throw new Error("the output did not end");
 }
 
 /** What a test client reads straight from Valkey. */
@@ -359,12 +391,6 @@ describe("POST /jobs/{id}/cancel", () => {
 });
 
 describe("GET /jobs/{id}/output", () => {
-  async function output(id: string, query = ""): Promise<JobOutput> {
-    const response = await call(`/jobs/${id}/output${query}`);
-    expect(response.status).toBe(200);
-    return (await response.json()) as JobOutput;
-  }
-
   test("reads chunks in order, joining neighbours of one stream, and resumes from its cursor", async () => {
     const job = await createJob("build");
     await write(
@@ -464,6 +490,166 @@ describe("GET /jobs/{id}/output", () => {
     } finally {
       await server.launch();
     }
+  });
+});
+
+describe("a job's output kept in SQLite", () => {
+  const lines = (from: number, to: number) =>
+    Array.from({ length: to - from }, (_, i) => `line ${from + i}\n`).join("");
+
+  /** Writes as the worker does: one entry per piece, Valkey keeping at most JOB_OUTPUT_MAXLEN. */
+  async function workerWrites(id: string, texts: readonly string[]): Promise<string> {
+    const valkey = await reader();
+    let last = "";
+    for (const text of texts) {
+      const fields = encodeOutputEntry({ kind: "text", stream: "stdout", text });
+      last = String(
+        await valkey.command([
+          "XADD",
+          jobOutputKey(id),
+          "MAXLEN",
+          "~",
+          String(JOB_OUTPUT_MAXLEN),
+          "*",
+          ...fields,
+        ]),
+      );
+    }
+    return last;
+  }
+
+  async function start(command: string): Promise<Job> {
+    const job = await createJob(command);
+    await emit({ type: "started", id: job.id, at: at(), pid: 12 });
+    await until(
+      () => getJob(job.id),
+      (value) => value.status === "running",
+    );
+    return job;
+  }
+
+  async function finish(id: string): Promise<void> {
+    await write(id, { kind: "end" });
+    await emit({ type: "finished", id, at: at(), outcome: "succeeded", exitCode: 0, reason: null });
+    await until(
+      () =>
+        db.query<{ c: number }, [string]>("SELECT output_complete AS c FROM jobs WHERE id = ?").get(id)?.c,
+      (complete) => complete === 1,
+    );
+  }
+
+  const copiedUpTo = (id: string) =>
+    streamId(
+      db.query<{ copied: string }, [string]>("SELECT output_copied AS copied FROM jobs WHERE id = ?").get(id)
+        ?.copied ?? "",
+    );
+
+  test("stream ids keep their order and value in the stored form", () => {
+    const ids = [
+      "0",
+      "9-0",
+      "10-0",
+      "10-2",
+      "10-11",
+      "1732000000000-5",
+      "99999999999999999999-99999999999999999999",
+    ];
+    const stored = ids.map(storedEntry);
+    expect([...stored].sort()).toEqual(stored);
+    expect(stored.map(streamId)).toEqual(ids);
+  });
+
+  test("is copied as the job runs, leaves Valkey once all is copied, and reads the same", async () => {
+    const job = await start("build");
+    const last = await workerWrites(job.id, ["one\n", "two\n"]);
+    await write(job.id, { kind: "text", stream: "stderr", text: "warn\n" });
+    await until(
+      () => copiedUpTo(job.id),
+      (copied) => copied !== "0" && storedEntry(copied) > storedEntry(last),
+    );
+    const live = await output(job.id);
+    expect(live.chunks).toEqual([
+      { stream: "stdout", text: "one\ntwo\n" },
+      { stream: "stderr", text: "warn\n" },
+    ]);
+    expect(live.end).toBe(false);
+
+    await finish(job.id);
+    const valkey = await reader();
+    await until(
+      () => valkey.command(["EXISTS", jobOutputKey(job.id)]),
+      (exists) => exists === 0,
+    );
+    expect(await output(job.id)).toEqual({ ...live, end: true });
+    expect(await output(job.id, `?after=${live.cursor}&wait=5000`)).toEqual({
+      chunks: [],
+      cursor: live.cursor,
+      end: true,
+    });
+  });
+
+  test("a job writing far more than Valkey keeps loses nothing, read afterwards or followed live", async () => {
+    const job = await start("seq 1 12000");
+    const total = 12_000;
+    const perEntry = 2;
+    // A follower reading live, as a window does, while entries move to SQLite under it.
+    const followed = readToEnd(job.id, "&limit=50&wait=2000");
+    let largest = 0;
+    for (let from = 0; from < total; from += 1000) {
+      const texts = Array.from({ length: 1000 / perEntry }, (_, i) =>
+        lines(from + i * perEntry, from + (i + 1) * perEntry),
+      );
+      const last = await workerWrites(job.id, texts);
+      largest = Math.max(largest, Number(await (await reader()).command(["XLEN", jobOutputKey(job.id)])));
+      await until(
+        () => copiedUpTo(job.id),
+        (copied) => copied !== "0" && storedEntry(copied) >= storedEntry(last),
+      );
+    }
+    // Valkey never held more than a part of it.
+    expect(largest).toBeLessThan(total / perEntry);
+    await finish(job.id);
+    const expected: JobOutput["chunks"] = [{ stream: "stdout", text: lines(0, total) }];
+    expect(await followed).toEqual(expected);
+    expect(await readToEnd(job.id, "&limit=1000")).toEqual(expected);
+  });
+
+  test("once copied, it is read with Valkey down, and by an api started afresh", async () => {
+    const job = await start("echo kept");
+    await workerWrites(job.id, ["kept\n"]);
+    await finish(job.id);
+    await stopApi();
+    await server.kill();
+    try {
+      await startApi({ valkeyUp: false });
+      expect(await output(job.id)).toEqual({
+        chunks: [{ stream: "stdout", text: "kept\n" }],
+        cursor: expect.any(String),
+        end: true,
+      });
+    } finally {
+      await server.launch();
+    }
+  });
+
+  test("a job that ended without an end entry (its worker died) is complete once its stream is read", async () => {
+    const job = await start("sleep 100");
+    await workerWrites(job.id, ["before the kill\n"]);
+    await emit({
+      type: "finished",
+      id: job.id,
+      at: at(),
+      outcome: "interrupted",
+      exitCode: null,
+      reason: "worker died",
+    });
+    await until(
+      () =>
+        db.query<{ c: number }, [string]>("SELECT output_complete AS c FROM jobs WHERE id = ?").get(job.id)
+          ?.c,
+      (complete) => complete === 1,
+    );
+    expect(await readToEnd(job.id)).toEqual([{ stream: "stdout", text: "before the kill\n" }]);
   });
 });
 

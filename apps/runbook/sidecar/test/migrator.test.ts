@@ -41,7 +41,7 @@ function tableNames(db: Database): string[] {
 
 /** The version the shipped migrations reach. */
 const LATEST = MIGRATIONS.length;
-const TABLES = ["jobs", "meta"];
+const TABLES = ["job_output", "jobs", "meta"];
 
 const notes: Migration = {
   version: LATEST + 1,
@@ -117,6 +117,24 @@ describe("migrate", () => {
     insert(100);
     expect(() => insert(-1)).toThrow(/CHECK constraint failed/);
     expect(() => insert(100.5)).toThrow(/CHECK constraint failed/);
+  });
+
+  test("a job's output rows belong to it: only its streams, gone with it", () => {
+    const { db, dataDir } = freshDatabase();
+    migrateWith(db, dataDir);
+    db.run("INSERT INTO jobs (id, name, command, status, created_at) VALUES ('a', 'n', 'c', 'running', 't')");
+    const insert = (job: string, stream: string) =>
+      db.run("INSERT INTO job_output (job_id, entry, stream, text) VALUES (?, ?, ?, 'x')", [
+        job,
+        crypto.randomUUID(),
+        stream,
+      ]);
+    insert("a", "stdout");
+    insert("a", "stderr");
+    expect(() => insert("a", "stdin")).toThrow(/CHECK constraint failed/);
+    expect(() => insert("nobody", "stdout")).toThrow(/FOREIGN KEY constraint failed/);
+    db.run("DELETE FROM jobs WHERE id = 'a'");
+    expect(db.query("SELECT count(*) AS n FROM job_output").get()).toEqual({ n: 0 });
   });
 
   test("backs up an existing database before migrating it", () => {

@@ -12,6 +12,7 @@ import {
   type ValkeyConnection,
 } from "@convoy/sidecar-runtime";
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { OutputStore } from "../jobs/output-store.ts";
 import { type JobQueue, type JobsChanged, registerJobRoutes } from "../jobs/routes.ts";
 import { type JobChange, JobStore } from "../jobs/store.ts";
 import { RUNBOOK_VERSION } from "../version.ts";
@@ -59,6 +60,7 @@ export function createApp(options: AppOptions): OpenAPIHono {
   registerJobRoutes(
     app,
     new JobStore(options.db),
+    new OutputStore(options.db),
     options.queue ?? null,
     announceJobsChanged(options.backchannel ?? null),
   );

@@ -5,10 +5,11 @@
  * twice; the worker's claim runs it once. A Valkey that lost its data (its
  * epoch key is gone) gets every job still queued again.
  */
-import { log, type ValkeyConnection, ValkeyError } from "@convoy/sidecar-runtime";
+import { log, type ValkeyConnection } from "@convoy/sidecar-runtime";
 import { pause } from "../roles/role.ts";
 import { encodeQueuedJob, JOB_MARK_TTL_SECONDS, JOB_QUEUE, JOB_QUEUE_EPOCH, jobCancelKey } from "./queue.ts";
 import type { JobStore } from "./store.ts";
+import { runValkeyLoop } from "./valkey-loop.ts";
 
 /** Between passes when nothing asks for one sooner. */
 const PASS_INTERVAL_MS = 1000;
@@ -32,24 +33,21 @@ export class JobDispatcher {
   }
 
   /** Passes until `signal` aborts; never throws for Valkey being down. */
-  async run(signal: AbortSignal): Promise<void> {
-    let failing = false;
-    while (!signal.aborted) {
+  run(signal: AbortSignal): Promise<void> {
+    const loop = {
+      valkey: this.#valkey,
+      signal,
+      failing: "queued jobs not sent yet",
+      retryMs: PASS_INTERVAL_MS,
+    };
+    return runValkeyLoop(loop, async () => {
       this.#kicked = false;
-      try {
-        await this.#pass();
-        failing = false;
-      } catch (error) {
-        if (!(error instanceof ValkeyError)) throw error;
-        if (!failing) log.warn("queued jobs not sent yet", { error: error.message });
-        failing = true;
-      }
+      await this.#pass();
       if (!this.#kicked) await this.#sleep(signal);
-    }
+    });
   }
 
   async #pass(): Promise<void> {
-    if (this.#valkey.status() !== "up") return;
     if ((await this.#valkey.get(JOB_QUEUE_EPOCH)) === null) {
       const resent = this.#store.resendQueued();
       if (resent > 0) log.warn("valkey has lost its queue; sending the queued jobs again", { jobs: resent });

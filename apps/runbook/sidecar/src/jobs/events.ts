@@ -3,10 +3,10 @@
  * with the last one applied, so nothing is missed or applied twice across
  * restarts of either side.
  */
-import { log, ValkeyAuthError, type ValkeyConnection, ValkeyError } from "@convoy/sidecar-runtime";
-import { pause } from "../roles/role.ts";
+import { log, type ValkeyConnection } from "@convoy/sidecar-runtime";
 import { decodeJobEvent, JOB_EVENTS, type JobEvent, streamEntries } from "./queue.ts";
 import type { JobChange, JobStore } from "./store.ts";
+import { runValkeyLoop } from "./valkey-loop.ts";
 
 const BLOCK_MS = 1000;
 const BATCH = 500;
@@ -18,48 +18,38 @@ const RETRY_MS = 500;
  * connection of its own: the read blocks it for up to a second at a time, so
  * it is closed as `signal` aborts, to end a blocked read at once.
  */
-export async function runJobEvents(
+export function runJobEvents(
   store: JobStore,
   valkey: ValkeyConnection,
   signal: AbortSignal,
   onChanges: (changes: JobChange[]) => void,
 ): Promise<void> {
-  let failing = false;
   signal.addEventListener("abort", () => valkey.close(), { once: true });
-  while (!signal.aborted) {
-    try {
-      if (valkey.status() !== "up") await valkey.untilUp(signal);
-      const reply = await valkey.command(
-        [
-          "XREAD",
-          "COUNT",
-          String(BATCH),
-          "BLOCK",
-          String(BLOCK_MS),
-          "STREAMS",
-          JOB_EVENTS,
-          store.eventsCursor(),
-        ],
-        { timeoutMs: BLOCK_MS + 2000 },
-      );
-      const entries = streamEntries(reply);
-      const last = entries.at(-1);
-      if (last === undefined) continue;
-      const events: JobEvent[] = [];
-      for (const entry of entries) {
-        const event = decodeJobEvent(entry.fields);
-        if (event === null) log.warn("job event skipped: not one this api understands", { entry: entry.id });
-        else events.push(event);
-      }
-      const changes = store.applyEvents(events, last.id);
-      failing = false;
-      if (changes.length > 0) onChanges(changes);
-    } catch (error) {
-      if (signal.aborted) return;
-      if (error instanceof ValkeyAuthError || !(error instanceof ValkeyError)) throw error;
-      if (!failing) log.warn("job events not read", { error: error.message });
-      failing = true;
-      await pause(RETRY_MS, signal);
+  const loop = { valkey, signal, failing: "job events not read", retryMs: RETRY_MS };
+  return runValkeyLoop(loop, async () => {
+    const reply = await valkey.command(
+      [
+        "XREAD",
+        "COUNT",
+        String(BATCH),
+        "BLOCK",
+        String(BLOCK_MS),
+        "STREAMS",
+        JOB_EVENTS,
+        store.eventsCursor(),
+      ],
+      { timeoutMs: BLOCK_MS + 2000 },
+    );
+    const entries = streamEntries(reply);
+    const last = entries.at(-1);
+    if (last === undefined) return;
+    const events: JobEvent[] = [];
+    for (const entry of entries) {
+      const event = decodeJobEvent(entry.fields);
+      if (event === null) log.warn("job event skipped: not one this api understands", { entry: entry.id });
+      else events.push(event);
     }
-  }
+    const changes = store.applyEvents(events, last.id);
+    if (changes.length > 0) onChanges(changes);
+  });
 }

@@ -1,11 +1,14 @@
 /**
- * Reads a job's output from its Valkey stream for the api, as a long poll:
- * what follows the reader's cursor, or, when nothing does yet, whatever
- * arrives within `wait`. A blocked read holds its connection, so waiting
- * reads share a small pool of their own; when all are taken, a reader polls.
+ * Reads a job's output for the api, as a long poll: what follows the
+ * reader's cursor, or, when nothing does yet, whatever arrives within `wait`.
+ * What the api has copied into SQLite is read there; only what follows it is
+ * read from the job's Valkey stream. A blocked read holds its connection, so
+ * waiting reads share a small pool of their own; when all are taken, a
+ * reader polls.
  */
 import { connectValkey, type ValkeyConnection, type ValkeyOptions } from "@convoy/sidecar-runtime";
 import { pause } from "../roles/role.ts";
+import { joinChunks, type OutputStore } from "./output-store.ts";
 import {
   decodeOutputEntry,
   jobOutputKey,
@@ -27,27 +30,42 @@ export interface OutputRequest {
   after: string;
   wait: number;
   limit: number;
-  /** Whether the job has ended: once it has, every chunk is in the stream. */
+  /** Whether the job has ended: once it has, every chunk is in its stream or copied. */
   ended: () => boolean;
 }
 
 export class JobOutputReader {
+  readonly #copied: OutputStore;
   readonly #valkey: ValkeyConnection;
   readonly #options: Omit<ValkeyOptions, "name">;
   readonly #idle: ValkeyConnection[] = [];
   #open = 0;
 
-  /** `valkey` answers the quick reads; waiting ones open connections with `options`. */
-  constructor(valkey: ValkeyConnection, options: Omit<ValkeyOptions, "name">) {
+  /**
+   * `copied` holds what the api copied from the streams; `valkey` answers the
+   * quick reads of the rest; waiting ones open connections with `options`.
+   */
+  constructor(copied: OutputStore, valkey: ValkeyConnection, options: Omit<ValkeyOptions, "name">) {
+    this.#copied = copied;
     this.#valkey = valkey;
     this.#options = options;
   }
 
   async read(request: OutputRequest, signal?: AbortSignal): Promise<JobOutput> {
+    // What is copied into SQLite is read there, also while Valkey is down.
+    // SQLite is asked again after each read of Valkey: an entry leaves the
+    // stream only once it is copied, so whatever that read missed is there.
+    const copied = () => this.#copied.read(request.id, request.after, request.limit);
     const key = jobOutputKey(request.id);
+    let answer = copied();
+    if (answer !== null) return answer;
     let entries = await this.#readNow(key, request);
+    answer = copied();
+    if (answer !== null) return answer;
     if (entries.length === 0 && request.wait > 0 && !request.ended()) {
       entries = await this.#wait(key, request, signal);
+      answer = copied();
+      if (answer !== null) return answer;
     }
     return toOutput(entries, request.after, entries.length === 0 && request.ended());
   }
@@ -136,18 +154,12 @@ export class JobOutputReader {
 
 /** Adjacent chunks of one stream are joined, so a page stays small. */
 function toOutput(entries: readonly StreamEntry[], after: string, ended: boolean): JobOutput {
-  const chunks: { stream: OutputStream; text: string }[] = [];
+  const pieces: { stream: OutputStream; text: string }[] = [];
   let end = ended;
   for (const entry of entries) {
     const decoded = decodeOutputEntry(entry.fields);
-    if (decoded === null) continue;
-    if (decoded.kind === "end") {
-      end = true;
-      continue;
-    }
-    const previous = chunks.at(-1);
-    if (previous?.stream === decoded.stream) previous.text += decoded.text;
-    else chunks.push({ stream: decoded.stream, text: decoded.text });
+    if (decoded?.kind === "end") end = true;
+    else if (decoded !== null) pieces.push(decoded);
   }
-  return { chunks, cursor: entries.at(-1)?.id ?? after, end };
+  return { chunks: joinChunks(pieces), cursor: entries.at(-1)?.id ?? after, end };
 }

@@ -7,6 +7,7 @@ import { isValkeyDown, NO_VALKEY, PROBLEM_HEADERS, problemResponses, VALKEY_DOWN
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import type { JobDispatcher } from "./dispatcher.ts";
 import type { JobOutputReader } from "./output.ts";
+import type { OutputStore } from "./output-store.ts";
 import { JOB_MARK_TTL_SECONDS, jobCancelKey } from "./queue.ts";
 import {
   CreateJobSchema,
@@ -104,6 +105,7 @@ const ENDED: ReadonlySet<Job["status"]> = new Set(["succeeded", "failed", "cance
 export function registerJobRoutes(
   app: OpenAPIHono,
   jobs: JobStore,
+  outputs: OutputStore,
   queue: JobQueue | null = null,
   changed: JobsChanged = () => {},
 ): void {
@@ -174,6 +176,9 @@ export function registerJobRoutes(
       return c.json(problem, problem.status, PROBLEM_HEADERS);
     }
     if (queue === null) {
+      // Without Valkey only what was copied before can be read.
+      const copied = outputs.read(id, after, limit);
+      if (copied !== null) return c.json(copied, 200);
       const problem = createProblem("valkey-unavailable", { detail: NO_VALKEY });
       return c.json(problem, problem.status, PROBLEM_HEADERS);
     }

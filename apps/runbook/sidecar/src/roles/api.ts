@@ -3,8 +3,9 @@
  * migrates: a database not at the latest version is refused. Valkey, when the
  * shell gives one, is connected in the background: the api is ready and
  * answers without it, and reports it as down meanwhile. Beside the server run
- * the two loops that connect jobs to the worker: the dispatcher (SQLite →
- * Valkey's queue) and the events reader (the worker's events → SQLite).
+ * the loops that connect jobs to the worker: the dispatcher (SQLite →
+ * Valkey's queue), the events reader (the worker's events → SQLite) and the
+ * output copier (each job's output stream → SQLite).
  */
 import {
   connectValkey,
@@ -21,6 +22,8 @@ import { assertSchemaCurrent } from "../db/migrator.ts";
 import { JobDispatcher } from "../jobs/dispatcher.ts";
 import { runJobEvents } from "../jobs/events.ts";
 import { JobOutputReader } from "../jobs/output.ts";
+import { runOutputCopier } from "../jobs/output-copier.ts";
+import { OutputStore } from "../jobs/output-store.ts";
 import type { JobQueue } from "../jobs/routes.ts";
 import { JobStore } from "../jobs/store.ts";
 import { type Role, untilAborted } from "./role.ts";
@@ -42,7 +45,8 @@ export const runApi: Role = async ({ signal }) => {
     };
     const valkey = connect("api");
     const store = new JobStore(db);
-    output = env.valkey && valkey && new JobOutputReader(valkey, env.valkey);
+    const outputs = new OutputStore(db);
+    output = env.valkey && valkey && new JobOutputReader(outputs, valkey, env.valkey);
     const queue: JobQueue | null = valkey &&
       output && { valkey, dispatcher: new JobDispatcher(store, valkey), output };
     const backchannel = env.backchannel && createBackchannel(env.backchannel);
@@ -62,12 +66,14 @@ export const runApi: Role = async ({ signal }) => {
       valkey: valkey === null ? "disabled" : "enabled",
     });
     const events = queue && connect("api-events");
+    const copier = queue && connect("api-output-copier");
     // Without Valkey nothing runs jobs: the server alone serves until asked to stop.
     const loops =
-      queue && events
+      queue && events && copier
         ? Promise.all([
             queue.dispatcher.run(signal),
             runJobEvents(store, events, signal, announceJobChanges(backchannel)),
+            runOutputCopier(outputs, copier, signal),
           ])
         : untilAborted(signal);
     // A loop fails only when going on cannot help (Valkey refused the password).

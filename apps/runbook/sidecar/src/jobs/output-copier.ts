@@ -1,0 +1,69 @@
+/**
+ * Copies each job's output from its Valkey stream into SQLite as the job
+ * runs, then drops from Valkey what is copied: Valkey keeps only the part
+ * readers have not had the chance to see copied, and the history is whole
+ * in SQLite however long the job runs and whatever becomes of Valkey.
+ *
+ * Readers stay whole while entries move: a reader reads Valkey, then looks
+ * in SQLite (JobOutputReader), and an entry leaves Valkey only after it is
+ * in SQLite, so whatever a reader's Valkey read missed, its SQLite read has.
+ */
+import type { ValkeyConnection } from "@convoy/sidecar-runtime";
+import { pause } from "../roles/role.ts";
+import type { CopiedEntry, OutputStore, UncopiedJob } from "./output-store.ts";
+import { decodeOutputEntry, jobOutputKey, streamEntries } from "./queue.ts";
+import { runValkeyLoop } from "./valkey-loop.ts";
+
+/** How often running jobs' output is copied. */
+export const COPY_INTERVAL_MS = 1000;
+/** Most entries read from a stream at once. */
+const COPY_BATCH = 1000;
+
+/** Copies output every `intervalMs` until `signal` aborts; Valkey being down only delays it. */
+export function runOutputCopier(
+  store: OutputStore,
+  valkey: ValkeyConnection,
+  signal: AbortSignal,
+  intervalMs = COPY_INTERVAL_MS,
+): Promise<void> {
+  const loop = { valkey, signal, failing: "job output not copied", retryMs: intervalMs };
+  return runValkeyLoop(loop, async () => {
+    await copyOutput(store, valkey);
+    await pause(intervalMs, signal);
+  });
+}
+
+/** One pass: everything each job's stream holds beyond what is copied. */
+export async function copyOutput(store: OutputStore, valkey: ValkeyConnection): Promise<void> {
+  for (const job of store.uncopied()) await copyJob(store, valkey, job);
+}
+
+async function copyJob(store: OutputStore, valkey: ValkeyConnection, job: UncopiedJob): Promise<void> {
+  const key = jobOutputKey(job.id);
+  let cursor = job.copied;
+  for (;;) {
+    const reply = await valkey.command(["XREAD", "COUNT", String(COPY_BATCH), "STREAMS", key, cursor]);
+    const entries = streamEntries(reply);
+    const copied: CopiedEntry[] = [];
+    let ended = false;
+    for (const entry of entries) {
+      const decoded = decodeOutputEntry(entry.fields);
+      if (decoded?.kind === "text") copied.push({ id: entry.id, stream: decoded.stream, text: decoded.text });
+      else if (decoded?.kind === "end") ended = true;
+    }
+    // A job that had ended before this pass began wrote everything first.
+    const complete = ended || (job.ended && entries.length === 0);
+    const last = entries.at(-1)?.id ?? cursor;
+    if (entries.length > 0 || complete) store.add(job.id, copied, last, complete);
+    cursor = last;
+    if (complete) {
+      // Every entry is in SQLite: readers read it there.
+      await valkey.command(["UNLINK", key]);
+      return;
+    }
+    if (entries.length < COPY_BATCH) {
+      if (entries.length > 0) await valkey.command(["XTRIM", key, "MINID", "~", cursor]);
+      return;
+    }
+  }
+}
