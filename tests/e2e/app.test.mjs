@@ -71,6 +71,9 @@ describe("Runbook in the real webview", () => {
     assert.equal(badLimit.error.field, "limit");
     const oneShot = await invoke(app.browser, "plugin:convoy-supervisor|restart", { name: "migrate" });
     assert.deepEqual(oneShot, { ok: false, error: { type: "NotRestartable", name: "migrate" } });
+    const badJob = await invoke(app.browser, "select_job", { jobId: "../etc" });
+    assert.equal(badJob.ok, false);
+    assert.equal(badJob.error.type, "InvalidJobId");
     // A wrong type is refused by Tauri before the command runs; the app keeps working.
     const wrongType = await invoke(app.browser, logsCommand, { name: 42, limit: "x" });
     assert.equal(wrongType.ok, false);

@@ -95,6 +95,26 @@ describe("Runbook runs jobs", () => {
     assert.match(await outputText(browser), /about to fail/);
   });
 
+  it("the selected job is the shell's: the window, reloaded, shows it again", async () => {
+    const { browser } = app;
+    const shown = await attribute(browser, '[data-testid="job-detail"]', "data-job-id");
+    const listed = await browser.execute(() =>
+      [...document.querySelectorAll('[data-testid="job"]')].map((row) => row.getAttribute("data-job-id")),
+    );
+    const pick = listed.find((id) => id !== shown);
+    assert.ok(pick, `another job to pick in ${listed}`);
+    await browser.$(`[data-testid="job"][data-job-id="${pick}"] .job-select`).click();
+    const detailShows = (id, timeoutMsg) =>
+      browser.waitUntil(
+        async () => (await attribute(browser, '[data-testid="job-detail"]', "data-job-id")) === id,
+        { timeout: 15_000, timeoutMsg },
+      );
+    await detailShows(pick, "the picked job to be shown");
+    // The page starts afresh; what it shows comes from the shell.
+    await browser.refresh();
+    await detailShows(pick, "the reloaded window to show the job the shell holds");
+  });
+
   it("the job's environment carries no secret of the app", async () => {
     const { browser } = app;
     await queue(browser, "env | cut -d= -f1 | sort");

@@ -184,6 +184,7 @@ describe("Locked-down local channels", () => {
         "api_endpoint",
         "plugin:convoy-supervisor|list",
         "plugin:convoy-supervisor|restart",
+        "select_job",
       ]) {
         const result = await invoke(app.browser, command, { name: "api" });
         assert.equal(result.ok, false, `${command} was allowed in the settings window`);

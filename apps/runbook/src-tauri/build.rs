@@ -9,6 +9,8 @@ const COMMANDS: &[&str] = &[
     "api_endpoint",
     "open_window",
     "startup_report",
+    "selection",
+    "select_job",
 ];
 
 fn main() {

@@ -2,7 +2,7 @@
 
 use tauri_specta::{collect_commands, collect_events, Builder};
 
-use crate::features::{api, app, launch, windows};
+use crate::features::{api, app, launch, selection, windows};
 
 pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
@@ -16,12 +16,15 @@ pub fn builder() -> Builder<tauri::Wry> {
             launch::commands::retry_launch::<tauri::Wry>,
             api::commands::api_endpoint,
             windows::commands::open_window::<tauri::Wry>,
+            selection::commands::selection,
+            selection::commands::select_job::<tauri::Wry>,
         ])
         // The supervisor plugin's events are declared here, so their names
         // stay `sidecar:status` and `sidecar:log`; its commands have their
         // own bindings in the plugin's `guest-js`.
         .events(collect_events![
             launch::types::LaunchState,
+            selection::types::Selection,
             tauri_plugin_convoy_supervisor::StatusEvent,
             tauri_plugin_convoy_supervisor::LogEvent,
         ])

@@ -14,6 +14,9 @@ pub enum CommandError {
     /// A window could not be opened.
     #[error("the window could not be opened: {reason}")]
     WindowFailed { reason: String },
+    /// What was given as a job id cannot be one.
+    #[error("not a job id: {reason}")]
+    InvalidJobId { reason: String },
 }
 
 pub type CommandResult<T> = Result<T, CommandError>;

@@ -44,6 +44,7 @@ pub fn run() {
                 backchannel_token.clone(),
             )?;
             let program = sidecars::SidecarProgram::locate();
+            app.manage(features::selection::types::SelectionState::default());
             app.manage(Launcher::new(
                 paths,
                 token,

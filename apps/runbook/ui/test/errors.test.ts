@@ -7,6 +7,9 @@ describe("describeError", () => {
     expect(describeError({ type: "ApiNotReady" })).toMatch(/still starting/);
     expect(describeError({ type: "UnknownSidecar", name: "db" })).toContain("db");
     expect(describeError({ type: "NotRestartable", name: "migrate" })).toMatch(/migrate.*once/);
+    expect(describeError({ type: "InvalidJobId", reason: "it is empty" })).toBe(
+      "That is not a job id: it is empty.",
+    );
     expect(describeError({ type: "InvalidArgument", field: "limit", reason: "must be 1 to 1000" })).toBe(
       "Invalid limit: must be 1 to 1000.",
     );

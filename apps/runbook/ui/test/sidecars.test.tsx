@@ -77,6 +77,9 @@ function fakePlatform(
     openWindow: async () => ({ status: "ok", data: null }),
     onJobsChanged: async () => () => {},
     onJobProgress: async () => () => {},
+    selection: async () => ({ jobId: null }),
+    selectJob: async (jobId) => ({ status: "ok", data: { jobId } }),
+    onSelectionChanged: async () => () => {},
   };
   return {
     platform,

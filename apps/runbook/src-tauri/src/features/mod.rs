@@ -1,4 +1,5 @@
 pub mod api;
 pub mod app;
 pub mod launch;
+pub mod selection;
 pub mod windows;

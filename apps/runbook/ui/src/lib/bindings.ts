@@ -24,11 +24,16 @@ export const commands = {
 	apiEndpoint: () => typedError<ApiEndpoint, CommandError>(__TAURI_INVOKE("api_endpoint")),
 	/**  Opens the window for `route`, or focuses it if it is open. */
 	openWindow: (route: WindowRoute) => typedError<null, CommandError>(__TAURI_INVOKE("open_window", { route })),
+	/**  What is selected now. */
+	selection: () => __TAURI_INVOKE<Selection>("selection"),
+	/**  Selects a job (or none) for every window; each hears `selection:changed`. */
+	selectJob: (jobId: string | null) => typedError<Selection, CommandError>(__TAURI_INVOKE("select_job", { jobId })),
 };
 
 /** Events */
 export const events = {
 	launchProgress: makeEvent<LaunchState, LaunchState>("launch:progress"),
+	selectionChanged: makeEvent<Selection, Selection>("selection:changed"),
 	sidecarLog: makeEvent<SidecarLogBatch, SidecarLogBatch>("sidecar:log"),
 	sidecarStatus: makeEvent<SidecarStatus, SidecarStatus>("sidecar:status"),
 };
@@ -57,7 +62,9 @@ export type CommandError =
 /**  A start-up is already under way. */
 { type: "LaunchInProgress" } | 
 /**  A window could not be opened. */
-{ type: "WindowFailed"; reason: string };
+{ type: "WindowFailed"; reason: string } | 
+/**  What was given as a job id cannot be one. */
+{ type: "InvalidJobId"; reason: string };
 
 /**  Why start-up stopped, for the failure screen. */
 export type LaunchFailure = {
@@ -81,6 +88,12 @@ export type LaunchStep = {
 	status: StepStatus,
 	/**  Milliseconds from its start to ready. */
 	elapsedMs: number | null,
+};
+
+/**  What is selected; sent whole as `selection:changed` whenever it changes. */
+export type Selection = {
+	/**  The selected job's id (the api's), or none. */
+	jobId: string | null,
 };
 
 /**  New output from one sidecar, batched; sent as `sidecar:log`. */

@@ -23,6 +23,8 @@ export function describeError(error: ShellError | Problem): string {
       return "Runbook is already starting.";
     case "WindowFailed":
       return `The window could not be opened: ${error.reason}`;
+    case "InvalidJobId":
+      return `That is not a job id: ${error.reason}.`;
     case "UnknownSidecar":
       return `There is no service called “${error.name}”.`;
     case "NotRestartable":

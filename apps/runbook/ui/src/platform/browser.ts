@@ -1,4 +1,4 @@
-import type { LaunchState } from "../lib/bindings";
+import type { LaunchState, Selection } from "../lib/bindings";
 import type { Platform } from "./types";
 
 const ready: LaunchState = { phase: "ready", steps: [], failure: null };
@@ -11,6 +11,9 @@ export function browserPlatform(hash: string): Platform {
   const params = new URLSearchParams(hash.replace(/^#/, ""));
   const baseUrl = params.get("api");
   const token = params.get("token");
+  // One window, so the page keeps the selection itself.
+  let selection: Selection = { jobId: null };
+  const selectionListeners = new Set<(selection: Selection) => void>();
   return {
     kind: "browser",
     appInfo: async () => ({
@@ -45,5 +48,15 @@ export function browserPlatform(hash: string): Platform {
     onJobsChanged: async () => () => {},
     // Progress shows when the job ends (a browser has no shell to broadcast it).
     onJobProgress: async () => () => {},
+    selection: async () => selection,
+    selectJob: async (jobId) => {
+      selection = { jobId };
+      for (const listener of selectionListeners) listener(selection);
+      return { status: "ok", data: selection };
+    },
+    onSelectionChanged: async (listener) => {
+      selectionListeners.add(listener);
+      return () => selectionListeners.delete(listener);
+    },
   };
 }

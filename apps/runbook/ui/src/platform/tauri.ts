@@ -45,4 +45,7 @@ export const tauriPlatform: Platform = {
   openWindow: (route) => guardedResult(() => commands.openWindow(route)),
   onJobsChanged: (listener) => listen<JobsChanged>("jobs:changed", (event) => listener(event.payload)),
   onJobProgress: (listener) => listen<JobProgress>("job:progress", (event) => listener(event.payload)),
+  selection: () => guarded(commands.selection),
+  selectJob: (jobId) => guardedResult(() => commands.selectJob(jobId)),
+  onSelectionChanged: (listener) => events.selectionChanged.listen((event) => listener(event.payload)),
 };

@@ -4,6 +4,7 @@ import type {
   AppInfo,
   CommandError,
   LaunchState,
+  Selection,
   SidecarLogBatch,
   SidecarStatus,
   WindowRoute,
@@ -41,6 +42,12 @@ export interface Platform {
   onJobsChanged(listener: (change: JobsChanged) => void): Promise<() => void>;
   /** Calls `listener` with each progress a running job reports; resolves to an unsubscribe function. */
   onJobProgress(listener: (progress: JobProgress) => void): Promise<() => void>;
+  /** Which job is selected: the shell keeps it for every window. */
+  selection(): Promise<Selection>;
+  /** Selects a job (or none) for every window. */
+  selectJob(jobId: string | null): Promise<Result<Selection, CommandError>>;
+  /** Calls `listener` whenever the selection changes (in any window); resolves to an unsubscribe function. */
+  onSelectionChanged(listener: (selection: Selection) => void): Promise<() => void>;
 }
 
 /** Broadcast by the api through the shell to every window as `jobs:changed`. */

@@ -4,12 +4,13 @@ import { describeError } from "../../lib/errors";
 import type { Platform } from "../../platform/types";
 import { JobDetail } from "./JobDetail";
 import { useJobs } from "./useJobs";
+import { useSelectedJob } from "./useSelectedJob";
 
 /** Queue a command, see the newest jobs, and follow one. */
 export function JobsPanel({ api, platform }: { api: ApiClient; platform?: Platform }) {
   const { jobs, loading, problem, submit, cancel, reload } = useJobs(api, platform);
   const [command, setCommand] = useState("");
-  const [selectedId, setSelectedId] = useState<string | null>(null);
+  const [selectedId, setSelectedId] = useSelectedJob(platform);
   const selected = jobs.find((job) => job.id === selectedId) ?? null;
   const onOutputEnded = useCallback(() => void reload(), [reload]);
 

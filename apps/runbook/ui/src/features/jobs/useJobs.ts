@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from "react";
 import { type ApiClient, asProblem, type Job, type Problem } from "../../lib/api/client";
+import { subscribe } from "../../lib/subscribe";
 import type { Platform } from "../../platform/types";
 
 export interface JobsView {
@@ -92,18 +93,4 @@ export function useJobs(api: ApiClient | null, platform?: Platform): JobsView {
   }, [platform, reload]);
 
   return { jobs, loading, problem, submit, cancel, reload };
-}
-
-/** An effect's cleanup for a listener that is registered asynchronously. */
-function subscribe(registered: Promise<() => void>): () => void {
-  let unsubscribe: (() => void) | null = null;
-  let gone = false;
-  void registered.then((stop) => {
-    if (gone) stop();
-    else unsubscribe = stop;
-  });
-  return () => {
-    gone = true;
-    unsubscribe?.();
-  };
 }
