@@ -45,35 +45,53 @@ export async function launchApp({ env = {}, prepare } = {}) {
   for (const stream of [driver.stdout, driver.stderr]) {
     stream.on("data", (chunk) => driverLog.push(chunk.toString()));
   }
-  await waitFor(
-    () =>
-      fetch(`http://127.0.0.1:${port}/status`).then(
-        () => true,
-        () => false,
-      ),
-    { timeout: 15_000, message: "tauri-driver to listen" },
-  );
+  const stopDriver = async () => {
+    driver.stdout.destroy();
+    driver.stderr.destroy();
+    driver.kill("SIGTERM");
+    await new Promise((resolve) => (driver.exitCode !== null ? resolve() : driver.once("exit", resolve)));
+  };
+  let browser;
+  let shell;
+  try {
+    await waitFor(
+      () =>
+        fetch(`http://127.0.0.1:${port}/status`).then(
+          () => true,
+          () => false,
+        ),
+      { timeout: 15_000, message: "tauri-driver to listen" },
+    );
 
-  const browser = await remote({
-    hostname: "127.0.0.1",
-    port,
-    logLevel: "silent",
-    connectionRetryCount: 0,
-    capabilities: {
-      "wdio:enforceWebDriverClassic": true,
-      "tauri:options": { application: appBinary },
-    },
-  });
+    browser = await remote({
+      hostname: "127.0.0.1",
+      port,
+      logLevel: "silent",
+      connectionRetryCount: 0,
+      capabilities: {
+        "wdio:enforceWebDriverClassic": true,
+        "tauri:options": { application: appBinary },
+      },
+    });
 
-  // The shell is the process running our binary with this launch's data dir.
-  const shell = await waitFor(
-    () =>
-      withEnvironment(marker).find(
-        ({ pid }) =>
-          pid !== driver.pid && !descendants(pid).some((d) => d.pid === driver.pid) && isShell(pid),
-      ),
-    { message: "the app process" },
-  );
+    // The shell is the process running our binary with this launch's data dir.
+    shell = await waitFor(
+      () =>
+        withEnvironment(marker).find(
+          ({ pid }) =>
+            pid !== driver.pid && !descendants(pid).some((d) => d.pid === driver.pid) && isShell(pid),
+        ),
+      { message: "the app process" },
+    );
+  } catch (error) {
+    // No session, or no app: nothing but the driver (and an app it started) may be left;
+    // the app's sidecars die with it.
+    await browser?.deleteSession().catch(() => {});
+    for (const { pid } of withEnvironment(marker)) if (isShell(pid)) signal(pid, "SIGKILL");
+    await stopDriver();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
 
   return {
     browser,
@@ -94,10 +112,7 @@ export async function launchApp({ env = {}, prepare } = {}) {
         signal(shell.pid, "SIGTERM");
         if (!(await waitFor(gone, { timeout: 10_000 }).catch(() => false))) signal(shell.pid, "SIGKILL");
       }
-      driver.stdout.destroy();
-      driver.stderr.destroy();
-      driver.kill("SIGTERM");
-      await new Promise((resolve) => (driver.exitCode !== null ? resolve() : driver.once("exit", resolve)));
+      await stopDriver();
       rmSync(dataDir, { recursive: true, force: true });
     },
     alive: (entries) => entries.filter(isAlive),
