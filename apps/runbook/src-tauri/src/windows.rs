@@ -1,8 +1,9 @@
 //! The app's windows. The main window is created first, hidden, so its
 //! webview loads while the sidecars start; the splash is its own small static
 //! page (`splash.html`, no React: it shares the cores with the main window's
-//! page and the sidecars) and shows progress; the settings window opens on
-//! request. Each kind has its own capability file.
+//! page and the sidecars), in the main window's web process on Linux, and
+//! shows progress; the settings window opens on request. Each kind has its
+//! own capability file.
 
 use convoy_backchannel::WindowRoute;
 use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
@@ -12,19 +13,52 @@ pub const SPLASH: &str = "splash";
 pub const SETTINGS: &str = "settings";
 
 pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<()> {
-    WebviewWindowBuilder::new(app, MAIN, WebviewUrl::App("index.html".into()))
+    let main = WebviewWindowBuilder::new(app, MAIN, WebviewUrl::App("index.html".into()))
         .title("Runbook")
         .inner_size(1100.0, 720.0)
         .min_inner_size(640.0, 420.0)
         .visible(false)
         .build()?;
+    create_splash(app, &main)
+}
+
+fn splash_builder<R: Runtime>(app: &AppHandle<R>) -> WebviewWindowBuilder<'_, R, AppHandle<R>> {
     WebviewWindowBuilder::new(app, SPLASH, WebviewUrl::App("splash.html".into()))
         .title("Runbook")
         .inner_size(440.0, 340.0)
         .resizable(false)
         .center()
-        .build()?;
-    Ok(())
+}
+
+/// On Linux the splash shares the main window's web process (WebKitGTK's
+/// related view) instead of starting its own: a second web process costs
+/// start-up CPU on the cores the main window's page and the sidecars need
+/// (bench/results/startup.md). Each page keeps its own scripts, CSP and
+/// capability; only the process is shared, and the splash is our static page.
+#[cfg(target_os = "linux")]
+fn create_splash<R: Runtime>(
+    app: &AppHandle<R>,
+    main: &tauri::WebviewWindow<R>,
+) -> tauri::Result<()> {
+    let (built, outcome) = std::sync::mpsc::channel();
+    let handle = app.clone();
+    // Runs at once here: the app is set up on the main thread.
+    main.with_webview(move |webview| {
+        let result = splash_builder(&handle)
+            .with_related_view(webview.inner())
+            .build();
+        let _ = built.send(result.map(drop));
+    })?;
+    // Empty only if the closure waits for the main thread: the splash comes then.
+    outcome.try_recv().unwrap_or(Ok(()))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn create_splash<R: Runtime>(
+    app: &AppHandle<R>,
+    _main: &tauri::WebviewWindow<R>,
+) -> tauri::Result<()> {
+    splash_builder(app).build().map(drop)
 }
 
 /// Start-up finished: the main window takes over from the splash.
