@@ -332,7 +332,11 @@ TRIED = (
     "- **the api endpoint in the ready event** instead of a command: one small invoke is ~0.5 ms "
     "(`ipc.md`); not done;\n"
     "- **no splash window at all** (an experiment, not a proposal within DESIGN): 477 against 621, so the "
-    "splash's web process costs ~145 ms of Runbook's start-up on these 2 cores."
+    "splash, in its own web process then, cost ~145 ms of Runbook's start-up on these 2 cores;\n"
+    "- **the splash in the main window's web process** (WebKitGTK's related view, `windows.rs`) instead "
+    "of a second web process: kept; 479 against 525 ms (two rounds of 6 launches of each, taking turns, "
+    "each round against the empty app: ratio 2.11 against 2.26), and every sidecar ready ~80 ms sooner "
+    "(345 against 425): one web process fewer starting on the cores the sidecars need."
 )
 
 
@@ -367,7 +371,8 @@ def reading(data):
         "Runbook's launch is a chain (medians of the profiled launches, ms after the shell's start):",
         "",
         "1. the shell creates both windows (the hidden main window, whose React page starts loading, and "
-        f"the splash, a small static page), then starts the supervisor: valkey starts at ~{ms(valkey)};",
+        "the splash, a small static page drawn by the same web process), then starts the supervisor: "
+        f"valkey starts at ~{ms(valkey)};",
         f"2. valkey answers PING, `migrate` starts at ~{ms(migrate)} ({ms(migrate - valkey)} after valkey: "
         "`migrate` depends on nothing, but the supervisor starts one sidecar at a time);",
         f"3. `migrate` creates the database and exits; the api starts at ~{ms(api)} ({ms(api - migrate)} later);",
@@ -389,7 +394,7 @@ def reading(data):
             "the `/jobs` request (with its CORS preflight) and another render, on busy cores, and whatever of "
             "the main window's React bundle (237 kB) is still loading. Sidecars ready earlier do not bring "
             "the data earlier (tried, below): the main window's page, loaded on two cores shared with the "
-            "sidecars, the splash's web process and the shell, is what decides.",
+            "sidecars, the splash and the shell, is what decides.",
         ]
     alone = data.get("supervisor_alone")
     if alone:
@@ -401,21 +406,20 @@ def reading(data):
             f"{ms(alone['api_ready_ms'])}, the worker {ms(alone['worker_ready_ms'])}. In the app, valkey's "
             f"start to the worker's takes {ms(worker - valkey)} ms against "
             f"{ms(alone['valkey_ready_ms'] + alone['migrate_ready_ms'] + alone['api_ready_ms'])} there: "
-            "the sidecars start while WebKit starts two web processes (the main window's, which parses and "
-            "runs the React bundle, and the splash's small static page), all on 2 cores.",
+            "the sidecars start while WebKit's web process parses and runs the main window's React bundle "
+            "and draws the splash, all on 2 cores.",
         ]
         if "shell_cpu_ms" in rb_prof[0]:
             rb_cpu, em_cpu = cpu_by_kind(rb_prof), cpu_by_kind(em_prof)
             sidecar_cpu = sum(v for k, v in rb_cpu.items() if k.startswith("sidecar") or k == "valkey")
             lines += [
                 "",
-                f"The CPU figures say the same: by the milestone Runbook's web processes had used "
+                f"The CPU figures say the same: by the milestone Runbook's web process had used "
                 f"~{ms(rb_cpu.get('WebKitWebProcess', 0))} ms of CPU (the empty app's one: "
                 f"~{ms(em_cpu.get('WebKitWebProcess', 0))} ms), its shell ~{ms(rb_cpu.get('shell', 0))} "
                 f"(~{ms(em_cpu.get('shell', 0))}), all its sidecars together only ~{ms(sidecar_cpu)}. "
-                "The web processes (the main window's JavaScript, layout and software-rendered painting; "
-                "the splash's web process, which costs its start-up even for a static page) are the largest "
-                "cost. The sidecars use little CPU themselves; what lengthens their chain is starting one "
+                "The web process (the main window's JavaScript, layout and software-rendered painting, and "
+                "the splash's small page beside it) is the largest cost. The sidecars use little CPU themselves; what lengthens their chain is starting one "
                 "after another while sharing 2 cores with those web processes.",
             ]
         lines += [
@@ -430,13 +434,12 @@ def reading(data):
             "",
             f"The aim (≤ {AIM_RATIO}×) is **missed** ({s['ratio_in_app']:.2f}×): the empty app only shows a "
             "page, Runbook must load a React page, start four processes in dependency order and round-trip "
-            "to the api, with a second window beside it. What could still win time: a lighter main page "
+            "to the api, with a splash window beside it. What could still win time: a lighter main page "
             "(its bundle parsed and run while the sidecars start is the deciding cost: load the panels that "
             "are not on screen lazily, or render the first view without React); a splash shown only when "
-            "start-up is slow (a departure from DESIGN's step 1: the splash's web process alone costs about "
-            "a quarter of Runbook's start-up here); and, in the supervisor crate, closing inherited file "
-            "descriptors in each child (so it can start before the windows) and starting independent "
-            "sidecars side by side (`migrate` beside valkey).",
+            "start-up is slow (a departure from DESIGN's step 1: its window and page still cost part of the "
+            "~145 ms measured without it, of which sharing the web process won back ~45); and, in the "
+            "supervisor crate, starting independent sidecars side by side (`migrate` beside valkey).",
         ]
     return "\n".join(lines)
 
