@@ -10,6 +10,7 @@ use std::{
 
 use tokio::{
     sync::{mpsc, oneshot, Mutex},
+    task::JoinSet,
     time::{sleep, timeout, Instant},
 };
 
@@ -148,8 +149,8 @@ impl Supervisor {
         self.entries().into_iter().find(|e| e.spec.name == name)
     }
 
-    /// Starts `specs` after what they depend on, each gated by its readiness,
-    /// and supervises them from then on. Anything already running is stopped
+    /// Starts `specs` after what they depend on, each gated by its readiness
+    /// (independent ones side by side), and supervises them from then on. Anything already running is stopped
     /// first. On failure every sidecar started so far is stopped again.
     pub async fn start_all(
         &self,
@@ -182,29 +183,70 @@ impl Supervisor {
             );
         }
 
-        for entry in &entries {
-            on_step(StartStep::Starting {
-                sidecar: entry.spec.name.clone(),
-            });
-            let started = Instant::now();
-            match start_one(&self.shared, entry).await {
-                Ok(Some(sidecar)) => self.supervise(entry, sidecar),
-                Ok(None) => {}
+        // Each sidecar starts as soon as everything it depends on is ready, so
+        // independent ones start side by side. After a failure nothing more
+        // starts; the starts under way are awaited (never abandoned with a
+        // process half started), then everything started is stopped again.
+        let position = |name: &str| entries.iter().position(|e| e.spec.name == name);
+        let mut ready = vec![false; entries.len()];
+        let mut launched = vec![false; entries.len()];
+        let mut starting = JoinSet::new();
+        let mut failure = None;
+        loop {
+            if failure.is_none() {
+                for (i, entry) in entries.iter().enumerate() {
+                    let deps_ready = entry
+                        .spec
+                        .depends_on
+                        .iter()
+                        .all(|dep| position(dep).is_some_and(|j| ready[j]));
+                    if launched[i] || !deps_ready {
+                        continue;
+                    }
+                    launched[i] = true;
+                    on_step(StartStep::Starting {
+                        sidecar: entry.spec.name.clone(),
+                    });
+                    let (shared, entry) = (self.shared.clone(), entry.clone());
+                    starting.spawn(async move {
+                        let started = Instant::now();
+                        let outcome = start_one(&shared, &entry).await;
+                        (i, outcome, started.elapsed())
+                    });
+                }
+            }
+            let Some(joined) = starting.join_next().await else {
+                break;
+            };
+            let (i, outcome, elapsed) = match joined {
+                Ok(done) => done,
+                Err(error) => std::panic::resume_unwind(error.into_panic()),
+            };
+            let entry = &entries[i];
+            match outcome {
+                Ok(sidecar) => {
+                    if let Some(sidecar) = sidecar {
+                        self.supervise(entry, sidecar);
+                    }
+                    ready[i] = true;
+                    on_step(StartStep::Ready {
+                        sidecar: entry.spec.name.clone(),
+                        elapsed,
+                    });
+                }
                 Err(error) => {
-                    let failure = StartFailure {
+                    failure.get_or_insert_with(|| StartFailure {
                         sidecar: entry.spec.name.clone(),
                         error,
                         last_lines: entry.last_lines(),
-                    };
-                    drop(_lifecycle);
-                    self.stop_all().await;
-                    return Err(failure);
+                    });
                 }
             }
-            on_step(StartStep::Ready {
-                sidecar: entry.spec.name.clone(),
-                elapsed: started.elapsed(),
-            });
+        }
+        if let Some(failure) = failure {
+            drop(_lifecycle);
+            self.stop_all().await;
+            return Err(failure);
         }
         Ok(())
     }

@@ -122,6 +122,94 @@ async fn starts_in_dependency_order_and_reports_each_step() {
 }
 
 #[tokio::test]
+async fn independent_sidecars_start_side_by_side_and_dependents_wait_for_all() {
+    let dir = temp_dir("side-by-side");
+    let mark = |name: &str| dir.join(name).display().to_string();
+    // Each becomes ready only once the other has started: one after the other, neither would.
+    let waits_for = |me: &str, other: &str| {
+        format!(
+            "touch {}; while [ ! -e {} ]; do sleep 0.01; done; echo ready; exec sleep 30",
+            mark(me),
+            mark(other)
+        )
+    };
+    let ready = || ReadinessProbe::ReadyLine {
+        prefix: "ready".into(),
+    };
+    let specs = [
+        sh("both", "echo ready; exec sleep 30")
+            .depends_on(["left", "right"])
+            .probe(ready()),
+        sh("left", &waits_for("left", "right"))
+            .probe(ready())
+            .ready_timeout(Duration::from_secs(5)),
+        sh("right", &waits_for("right", "left"))
+            .probe(ready())
+            .ready_timeout(Duration::from_secs(5)),
+    ];
+    let supervisor = plain();
+    let mut steps = Vec::new();
+    supervisor
+        .start_all(&specs, |step| steps.push(step))
+        .await
+        .expect("starts");
+    let position = |wanted: &str| {
+        steps
+            .iter()
+            .position(|step| match step {
+                StartStep::Starting { sidecar } => format!("starting {sidecar}") == wanted,
+                StartStep::Ready { sidecar, .. } => format!("ready {sidecar}") == wanted,
+            })
+            .unwrap_or_else(|| panic!("no step {wanted}: {steps:?}"))
+    };
+    assert!(position("starting both") > position("ready left"));
+    assert!(position("starting both") > position("ready right"));
+    assert_eq!(status(&supervisor, "both").state, SidecarState::Ready);
+    supervisor.stop_all().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_failure_beside_a_starting_sidecar_stops_it_once_it_has_started() {
+    let dir = temp_dir("failure-beside");
+    let pid_file = dir.join("slow.pid");
+    let specs = [
+        // Still starting when its neighbour fails.
+        sh(
+            "slow",
+            &format!(
+                "echo $$ > {}; sleep 0.3; echo ready; exec sleep 30",
+                pid_file.display()
+            ),
+        )
+        .probe(ReadinessProbe::ReadyLine {
+            prefix: "ready".into(),
+        }),
+        sh("broken", "echo giving up; exit 3").one_shot(),
+        sh("never", "exec sleep 30").depends_on(["slow", "broken"]),
+    ];
+    let supervisor = plain();
+    let failure = supervisor
+        .start_all(&specs, |_| {})
+        .await
+        .expect_err("broken fails");
+    assert_eq!(failure.sidecar, "broken");
+    assert!(matches!(
+        failure.error,
+        StartError::OneShotFailed { code: Some(3) }
+    ));
+    let pid: u32 = std::fs::read_to_string(&pid_file)
+        .expect("slow started")
+        .trim()
+        .parse()
+        .expect("a pid");
+    assert!(!alive(pid), "slow was left running");
+    assert_eq!(status(&supervisor, "never").pid, None);
+    assert!(supervisor.statuses().iter().all(|s| s.pid.is_none()));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
 async fn a_dependency_cycle_is_refused_before_anything_starts() {
     let supervisor = plain();
     let specs = [
