@@ -324,9 +324,9 @@ TRIED = (
     "without a bus libdbus forks a helper and reads its pipe to EOF, and a sidecar spawned meanwhile "
     "inherited the pipe's write end (fixed since: the supervisor marks every inherited descriptor "
     "close-on-exec, so no sidecar holds such a pipe). Not kept, for no gain: the windows come first;\n"
-    "- **`migrate` beside valkey**: the graph now says `migrate` depends on nothing (the api still waits "
-    "for both), but the supervisor starts one sidecar at a time, so nothing changes until it starts "
-    "independent sidecars together (at most valkey's PING time, ~20–35 ms in the app);\n"
+    "- **`migrate` beside valkey**: the graph says `migrate` depends on nothing (the api still waits "
+    "for both), and the supervisor now starts independent sidecars side by side: kept (in this run's "
+    "chain above);\n"
     "- **the main window shown when the api is ready** instead of after the worker: 647 against 625, no "
     "gain (the page, not the worker, decides); DESIGN's \"when all are ready\" is kept;\n"
     "- **the api endpoint in the ready event** instead of a command: one small invoke is ~0.5 ms "
@@ -373,9 +373,10 @@ def reading(data):
         "1. the shell creates both windows (the hidden main window, whose React page starts loading, and "
         "the splash, a small static page drawn by the same web process), then starts the supervisor: "
         f"valkey starts at ~{ms(valkey)};",
-        f"2. valkey answers PING, `migrate` starts at ~{ms(migrate)} ({ms(migrate - valkey)} after valkey: "
-        "`migrate` depends on nothing, but the supervisor starts one sidecar at a time);",
-        f"3. `migrate` creates the database and exits; the api starts at ~{ms(api)} ({ms(api - migrate)} later);",
+        f"2. `migrate`, which depends on nothing, starts beside it at ~{ms(migrate)} ({ms(migrate - valkey)} "
+        "after valkey: the supervisor starts every sidecar whose dependencies are ready at once);",
+        f"3. valkey answers PING and `migrate` creates the database and exits; the api, which needs both, "
+        f"starts at ~{ms(api)} ({ms(api - migrate)} after `migrate`);",
         f"4. the api answers `/health`; the worker starts at ~{ms(worker)} ({ms(worker - api)} later);",
         "5. the worker reaches Valkey and prints its ready line; the shell marks start-up ready and shows "
         "the main window, whose page (loaded while hidden) asks for the api endpoint, fetches `/jobs` and "
@@ -438,8 +439,7 @@ def reading(data):
             "(its bundle parsed and run while the sidecars start is the deciding cost: load the panels that "
             "are not on screen lazily, or render the first view without React); a splash shown only when "
             "start-up is slow (a departure from DESIGN's step 1: its window and page still cost part of the "
-            "~145 ms measured without it, of which sharing the web process won back ~45); and, in the "
-            "supervisor crate, starting independent sidecars side by side (`migrate` beside valkey).",
+            "~145 ms measured without it, of which sharing the web process won back ~45).",
         ]
     return "\n".join(lines)
 

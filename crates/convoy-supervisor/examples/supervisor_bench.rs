@@ -236,10 +236,10 @@ impl Launch {
         };
         Ok(vec![
             self.valkey().spec("valkey", valkey),
+            // As in the app: migrate needs only SQLite, so it starts beside valkey.
             role("migrate")
                 .one_shot()
                 .env("CONVOY_DATA_DIR", &data_dir)
-                .depends_on(["valkey"])
                 .ready_timeout(Duration::from_secs(60)),
             with_valkey(role("api"))
                 .env("CONVOY_API_PORT", self.api_port.to_string())
@@ -301,6 +301,8 @@ fn recording_supervisor(options: SupervisorOptions) -> (Supervisor, Events) {
 struct LaunchSamples {
     all_ready: Vec<f64>,
     sidecars: BTreeMap<String, Vec<f64>>,
+    /// The graph, so the report can tell the longest chain of starts.
+    depends_on: BTreeMap<String, Vec<String>>,
 }
 
 impl LaunchSamples {
@@ -323,6 +325,10 @@ impl LaunchSamples {
             .into());
         }
         self.all_ready.push(total);
+        for spec in specs {
+            self.depends_on
+                .insert(spec.name.clone(), spec.depends_on.clone());
+        }
         for (sidecar, elapsed) in ready {
             self.sidecars.entry(sidecar).or_default().push(elapsed);
         }
@@ -338,6 +344,19 @@ impl LaunchSamples {
                     self.sidecars
                         .iter()
                         .map(|(name, samples)| (name.clone(), Json::from(&samples[..])))
+                        .collect(),
+                ),
+            ),
+            (
+                "depends_on",
+                Json::Obj(
+                    self.depends_on
+                        .iter()
+                        .map(|(name, deps)| {
+                            let deps: Vec<Json> =
+                                deps.iter().map(|d| Json::from(d.as_str())).collect();
+                            (name.clone(), Json::Arr(deps))
+                        })
                         .collect(),
                 ),
             ),
