@@ -241,7 +241,10 @@ def reading(s):
         f"- its sidecars, which the empty app does not have: {fmt(sidecars, 1)} MiB ({parts});",
         f"- WebKit's web process: {web:+.1f} MiB ({web_anon:+.1f} anonymous: the JavaScript heap and DOM of "
         "a React page with the jobs and sidecars panels, against one paragraph; the rest is more of "
-        "WebKit's and JavaScriptCore's libraries paged in);",
+        "WebKit's and JavaScriptCore's libraries paged in). On Linux the splash is drawn by this process "
+        "too (a faster start, see `startup.md`), and the process keeps part of what the closed splash "
+        "page used: 6 to 17 MiB more at idle than with a web process of its own, in launches by hand on "
+        "2026-11-22 (the two builds taking turns);",
         f"- the shell: {shell:+.1f} MiB (the supervisor, the back-channel server, log ring buffers, a larger "
         "executable); WebKit's network process: {network:+.1f} MiB.".replace("{network:+.1f}", f"{network:+.1f}"),
     ]

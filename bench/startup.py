@@ -336,7 +336,8 @@ TRIED = (
     "- **the splash in the main window's web process** (WebKitGTK's related view, `windows.rs`) instead "
     "of a second web process: kept; 479 against 525 ms (two rounds of 6 launches of each, taking turns, "
     "each round against the empty app: ratio 2.11 against 2.26), and every sidecar ready ~80 ms sooner "
-    "(345 against 425): one web process fewer starting on the cores the sidecars need."
+    "(345 against 425): one web process fewer starting on the cores the sidecars need. Its price is "
+    "memory: the shared process keeps part of the closed splash page, 6 to 17 MiB at idle (`memory.md`)."
 )
 
 
