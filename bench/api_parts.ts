@@ -12,7 +12,7 @@ import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createApp } from "../apps/runbook/sidecar/src/api/app.ts";
 import { databasePath, openDatabase } from "../apps/runbook/sidecar/src/db/database.ts";
-import { JobStore } from "../apps/runbook/sidecar/src/jobs/store.ts";
+import { JOB_COLUMNS, JobStore } from "../apps/runbook/sidecar/src/jobs/store.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -59,9 +59,11 @@ interface Part {
 const parts: Part[] = [
   {
     name: "sqlite",
-    what: "the page's SQL alone: `SELECT * … ORDER BY created_at DESC, id DESC LIMIT 21`, `.all()`",
+    what: "the page's SQL alone: `SELECT <the job's columns> … ORDER BY created_at DESC, id DESC LIMIT 21`, `.all()`",
     run: () =>
-      db.query("SELECT * FROM jobs ORDER BY created_at DESC, id DESC LIMIT $limit").all({ limit: 21 }),
+      db
+        .query(`SELECT ${JOB_COLUMNS} FROM jobs ORDER BY created_at DESC, id DESC LIMIT $limit`)
+        .all({ limit: 21 }),
   },
   {
     name: "store_page",
@@ -73,7 +75,9 @@ const parts: Part[] = [
     name: "sqlite_2_rows",
     what: "the same SQL with `LIMIT 2` (what GET /jobs?limit=1 asks)",
     run: () =>
-      db.query("SELECT * FROM jobs ORDER BY created_at DESC, id DESC LIMIT $limit").all({ limit: 2 }),
+      db
+        .query(`SELECT ${JOB_COLUMNS} FROM jobs ORDER BY created_at DESC, id DESC LIMIT $limit`)
+        .all({ limit: 2 }),
   },
   {
     name: "sqlite_pragma",

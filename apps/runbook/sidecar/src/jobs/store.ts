@@ -26,6 +26,14 @@ type JobRow = {
 export type JobChange = { id: string; kind: "status" } | { id: string; kind: "progress"; progress: number };
 
 const TERMINAL = "('succeeded', 'failed', 'cancelled', 'interrupted')";
+
+/**
+ * What every read of jobs selects: a JobRow, and not the columns other
+ * modules keep in the table (the output copier's), which would only cost the
+ * list time.
+ */
+export const JOB_COLUMNS =
+  "id, name, command, status, exit_code, created_at, started_at, finished_at, progress, reason, enqueued";
 const EVENTS_CURSOR = "job_events_cursor";
 
 export interface JobPage {
@@ -70,7 +78,9 @@ export class JobStore {
   }
 
   get(id: string): Job | null {
-    const row = this.#db.query<JobRow, { id: string }>("SELECT * FROM jobs WHERE id = $id").get({ id });
+    const row = this.#db
+      .query<JobRow, { id: string }>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = $id`)
+      .get({ id });
     return row ? toJob(row) : null;
   }
 
@@ -80,13 +90,13 @@ export class JobStore {
     const rows = after
       ? this.#db
           .query<JobRow, { createdAt: string; id: string; limit: number }>(
-            `SELECT * FROM jobs WHERE (created_at, id) < ($createdAt, $id)
+            `SELECT ${JOB_COLUMNS} FROM jobs WHERE (created_at, id) < ($createdAt, $id)
              ORDER BY created_at DESC, id DESC LIMIT $limit`,
           )
           .all({ ...after, limit: limit + 1 })
       : this.#db
           .query<JobRow, { limit: number }>(
-            "SELECT * FROM jobs ORDER BY created_at DESC, id DESC LIMIT $limit",
+            `SELECT ${JOB_COLUMNS} FROM jobs ORDER BY created_at DESC, id DESC LIMIT $limit`,
           )
           .all({ limit: limit + 1 });
     const items = rows.slice(0, limit).map(toJob);
@@ -130,7 +140,7 @@ export class JobStore {
     const row = this.#db
       .query<JobRow, { id: string; at: string }>(
         `UPDATE jobs SET status = 'cancelled', finished_at = $at, reason = 'cancelled before it started'
-         WHERE id = $id AND status = 'queued' RETURNING *`,
+         WHERE id = $id AND status = 'queued' RETURNING ${JOB_COLUMNS}`,
       )
       .get({ id, at: now.toISOString() });
     return row ? toJob(row) : null;
