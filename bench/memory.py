@@ -269,8 +269,10 @@ def reading(s):
             f"The aim (≤ {AIM_ABOVE_BASELINE_MIB} MiB above) is **missed**: {why}. What would bring it "
             "within reach (not measured here): run the worker's role inside the api process (one Bun "
             "runtime instead of two saves at least the worker's own anonymous memory and the file pages "
-            "only it touches), try Bun's smaller-heap mode (`--smol`) for the sidecars, and keep the UI's "
-            "JavaScript heap down (load panels that are not on screen lazily).")
+            "only it touches; DESIGN keeps them apart), and keep the UI's JavaScript heap down (load "
+            "panels that are not on screen lazily). Tried and not kept: Bun's smaller-heap mode, compiled "
+            "into the sidecar (`bun build --compile --compile-exec-argv=--smol`), saved nothing at idle: "
+            "the api and worker together 62.5 MiB against 61.2 (3 launches each, by hand, 2026-11-22).")
     return "\n".join(lines)
 
 
