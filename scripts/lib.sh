@@ -7,7 +7,7 @@ export ROOT
 # One build directory per user, outside the tree: reruns and fresh clones on the
 # same machine reuse the Tauri build instead of starting cold.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/convoy/target}"
-export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+export PATH="$ROOT/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 APP_BIN="$CARGO_TARGET_DIR/debug/runbook"
 export APP_BIN
 

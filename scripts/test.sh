@@ -28,6 +28,9 @@ typecheck() {
   done
 }
 
+# Setup against deliberately incomplete machines (scratch Rust and Cargo homes, a
+# tree without node_modules): each check must find what it looks for.
+run "setup: finds and installs what is missing" node --test --test-concurrency=1 tests/setup/
 run "rustfmt" cargo fmt --all --check
 run "biome" biome ci --error-on-warnings .
 run "tsc --noEmit" typecheck
