@@ -8,6 +8,11 @@
 #
 #   scripts/setup.sh          install what is missing
 #   scripts/setup.sh --plan   print what is missing and what would install it; change nothing
+# Asking rustup what is installed must not install it: with auto-install on,
+# rustup would fetch a missing toolchain (and its components) just to answer.
+# Every install below is an explicit rustup or cargo command.
+export RUSTUP_AUTO_INSTALL=0
+
 source "$(dirname "$0")/lib.sh"
 
 # What Tauri needs on Linux, what the tests drive it with (WebKitGTK for the app,

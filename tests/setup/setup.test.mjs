@@ -35,11 +35,11 @@ const host = sh("rustup", ["show"], { cwd: "/" }).stdout.match(/^Default host: (
 const toolchain = `${channel}-${host}`;
 
 // Runs setup (from `tree`, default the checkout) with `env` laid over this one.
-// A scratch target dir keeps the shared build's ownership stamp untouched.
+// A scratch target dir per tree keeps the shared build's ownership stamp untouched.
 function setup(args, env = {}, tree = root) {
   return sh("bash", [path.join(tree, "scripts/setup.sh"), ...args], {
     cwd: tree,
-    env: { ...process.env, CARGO_TARGET_DIR: path.join(scratch, "target"), ...env },
+    env: { ...process.env, CARGO_TARGET_DIR: path.join(scratch, "target", path.basename(tree)), ...env },
   });
 }
 const planOf = (r) => {
