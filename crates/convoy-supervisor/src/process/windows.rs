@@ -11,13 +11,22 @@ use std::{
 };
 
 use tokio::process::{Child, Command};
-use windows_sys::Win32::System::{
-    JobObjects::{
-        AssignProcessToJobObject, CreateJobObjectW, JobObjectExtendedLimitInformation,
-        SetInformationJobObject, TerminateJobObject, JOBOBJECT_EXTENDED_LIMIT_INFORMATION,
-        JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE,
+use windows_sys::Win32::{
+    Foundation::INVALID_HANDLE_VALUE,
+    System::{
+        Diagnostics::ToolHelp::{
+            CreateToolhelp32Snapshot, Thread32First, Thread32Next, TH32CS_SNAPTHREAD, THREADENTRY32,
+        },
+        JobObjects::{
+            AssignProcessToJobObject, CreateJobObjectW, JobObjectExtendedLimitInformation,
+            SetInformationJobObject, TerminateJobObject, JOBOBJECT_EXTENDED_LIMIT_INFORMATION,
+            JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE,
+        },
+        Threading::{
+            OpenThread, ResumeThread, CREATE_NEW_PROCESS_GROUP, CREATE_NO_WINDOW, CREATE_SUSPENDED,
+            THREAD_SUSPEND_RESUME,
+        },
     },
-    Threading::{CREATE_NEW_PROCESS_GROUP, CREATE_NO_WINDOW},
 };
 
 use super::Signal;
@@ -29,15 +38,16 @@ static SIDECAR_JOBS: Mutex<BTreeMap<u32, OwnedHandle>> = Mutex::new(BTreeMap::ne
 
 /// Its own process group, so a Ctrl+C in the shell's console is the
 /// shell's alone to handle; no console window, since a windowed shell has
-/// no console to share and each sidecar would otherwise open one.
+/// no console to share and each sidecar would otherwise open one. Suspended,
+/// so it runs nothing, and starts nothing that could escape its jobs, until
+/// `tie_to_shell` has put it in them.
 pub fn prepare(command: &mut Command) {
-    command.creation_flags(CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW);
+    command.creation_flags(CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW | CREATE_SUSPENDED);
 }
 
-/// Puts a just-spawned sidecar in the shell's job, then in a job of its
-/// own nested inside it; what it starts from then on joins both. It runs
-/// for a few microseconds unassigned: a process it started in that time
-/// would escape, which no sidecar does that early.
+/// Puts a just-spawned, still suspended sidecar in the shell's job, then in
+/// a job of its own nested inside it, and only then lets it run: whatever it
+/// starts joins both.
 pub fn tie_to_shell(child: &Child, pid: u32) -> io::Result<()> {
     let Some(process) = child.raw_handle() else {
         return Ok(()); // Already reaped: nothing left to tie.
@@ -53,6 +63,8 @@ pub fn tie_to_shell(child: &Child, pid: u32) -> io::Result<()> {
     assign(shell_job()?)?;
     let own = kill_on_close_job()?;
     assign(&own)?;
+    // Should resuming fail, dropping `own` closes the job and kills the sidecar.
+    resume(pid)?;
     SIDECAR_JOBS
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
@@ -86,6 +98,61 @@ pub fn signal_group(pid: u32, signal: Signal) {
             }
         }
     }
+}
+
+/// Resumes the suspended sidecar's primary thread. Neither std nor tokio
+/// hands out the thread handle `CreateProcessW` returned (std closes it; its
+/// `main_thread_handle` is unstable), so the thread is found in a Toolhelp
+/// snapshot of the system's threads: documented kernel32 calls, and
+/// unambiguous, since a process that has not run yet has only its primary
+/// thread, and its pid cannot be reused while the `Child` holds its handle.
+/// `NtResumeProcess` would do it in one call, but it is undocumented ntdll.
+fn resume(pid: u32) -> io::Result<()> {
+    // SAFETY: no pointers in; the result is checked.
+    let snapshot = unsafe { CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0) };
+    if snapshot == INVALID_HANDLE_VALUE {
+        return Err(os_error("could not list the sidecar's threads"));
+    }
+    // SAFETY: `snapshot` is a handle we just opened and nothing else owns.
+    let snapshot = unsafe { OwnedHandle::from_raw_handle(snapshot) };
+    let mut entry = THREADENTRY32 {
+        dwSize: size_of::<THREADENTRY32>() as u32,
+        ..THREADENTRY32::default()
+    };
+    let mut resumed = false;
+    // SAFETY: the snapshot is open and `entry` is a THREADENTRY32 whose
+    // `dwSize` says so, as Thread32First and Thread32Next require.
+    let mut listed = unsafe { Thread32First(snapshot.as_raw_handle(), &mut entry) } != 0;
+    while listed {
+        if entry.th32OwnerProcessID == pid {
+            resume_thread(entry.th32ThreadID)?;
+            resumed = true;
+        }
+        // SAFETY: as for Thread32First.
+        listed = unsafe { Thread32Next(snapshot.as_raw_handle(), &mut entry) } != 0;
+    }
+    if !resumed {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            "could not find the sidecar's primary thread to resume",
+        ));
+    }
+    Ok(())
+}
+
+fn resume_thread(thread_id: u32) -> io::Result<()> {
+    // SAFETY: no pointers in; a handle that is not inheritable; the result is checked.
+    let thread = unsafe { OpenThread(THREAD_SUSPEND_RESUME, 0, thread_id) };
+    if thread.is_null() {
+        return Err(os_error("could not open the sidecar's primary thread"));
+    }
+    // SAFETY: `thread` is a handle we just opened and nothing else owns.
+    let thread = unsafe { OwnedHandle::from_raw_handle(thread) };
+    // SAFETY: the handle is open, with the access ResumeThread needs.
+    if unsafe { ResumeThread(thread.as_raw_handle()) } == u32::MAX {
+        return Err(os_error("could not resume the sidecar"));
+    }
+    Ok(())
 }
 
 /// The job every sidecar joins. Its one handle lives until the shell
