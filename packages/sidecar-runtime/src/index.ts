@@ -52,6 +52,7 @@ export {
   problemTypeUri,
 } from "./problem.ts";
 export {
+  problemNoRoute,
   problemNotFound,
   problemOnError,
   rejectMalformedJson,

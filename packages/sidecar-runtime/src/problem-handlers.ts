@@ -4,6 +4,9 @@
  */
 import type { ErrorHandler, MiddlewareHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { METHOD_NAME_ALL } from "hono/router";
+import { TrieRouter } from "hono/router/trie-router";
+import type { RouterRoute } from "hono/types";
 import { log } from "./log.ts";
 import { createProblem, type ProblemSlug, problemResponse } from "./problem.ts";
 
@@ -37,6 +40,50 @@ export const problemNotFound: NotFoundHandler = (c) =>
       detail: `no route for ${c.req.method} ${c.req.path}`,
     }),
   );
+
+/** Where Allow lists a method: the usual ones in this order, any other after them. */
+const ALLOW_ORDER = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+/**
+ * Answers a request no route took: 405 method-not-allowed with an `Allow`
+ * header when the path has routes for other methods (RFC 9110 §15.5.6), else
+ * 404 not-found. The methods are read from the routes `app` registered (at
+ * the first unrouted request after each registration), never kept by hand.
+ * HEAD is allowed wherever GET is: Hono answers it with the GET route.
+ * Middleware (registered for every method) is no route of a path.
+ */
+export function problemNoRoute(app: { readonly routes: readonly RouterRoute[] }): NotFoundHandler {
+  let index: { routes: number; router: TrieRouter<string> } | null = null;
+  return (c) => {
+    if (index?.routes !== app.routes.length) {
+      const router = new TrieRouter<string>();
+      for (const route of app.routes) {
+        // Every route under ALL, its method as the handler: one match finds them all.
+        if (route.method !== METHOD_NAME_ALL) router.add(METHOD_NAME_ALL, route.path, route.method);
+      }
+      index = { routes: app.routes.length, router };
+    }
+    const [matches] = index.router.match(METHOD_NAME_ALL, c.req.path);
+    const methods = new Set(matches.map(([method]) => method));
+    if (methods.size === 0) return problemNotFound(c);
+    if (methods.has("GET")) methods.add("HEAD");
+    const allow = [...methods].sort(byAllowOrder).join(", ");
+    return problemResponse(
+      createProblem("method-not-allowed", {
+        detail: `${c.req.method} is not a method of ${c.req.path}; it allows ${allow}`,
+      }),
+      { Allow: allow },
+    );
+  };
+}
+
+function byAllowOrder(a: string, b: string): number {
+  const rank = (method: string) => {
+    const at = ALLOW_ORDER.indexOf(method);
+    return at === -1 ? ALLOW_ORDER.length : at;
+  };
+  return rank(a) - rank(b) || a.localeCompare(b);
+}
 
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 /** Methods whose requests carry content; on these a JSON label promises a JSON body. */

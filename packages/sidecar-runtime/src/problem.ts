@@ -11,6 +11,7 @@ export const PROBLEM_CATALOG = {
   "forbidden-host": { status: 403, title: "Host not allowed" },
   "forbidden-origin": { status: 403, title: "Origin not allowed" },
   "not-found": { status: 404, title: "Not found" },
+  "method-not-allowed": { status: 405, title: "Method not allowed" },
   conflict: { status: 409, title: "Conflicts with the resource's current state" },
   "payload-too-large": { status: 413, title: "Request body too large" },
   "unsupported-media-type": { status: 415, title: "Unsupported media type" },

@@ -1,12 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { problemNotFound, problemOnError, rejectMalformedJson } from "../src/problem-handlers.ts";
+import { problemNoRoute, problemOnError, rejectMalformedJson } from "../src/problem-handlers.ts";
 
 function appWithHandlers(): Hono {
   const app = new Hono();
   app.onError(problemOnError);
-  app.notFound(problemNotFound);
+  app.notFound(problemNoRoute(app));
   app.use(rejectMalformedJson);
   app.on(["POST", "PUT", "PATCH"], "/echo", async (c) => c.json(await c.req.json()));
   app.get("/boom", () => {
@@ -83,5 +83,38 @@ describe("problem handlers", () => {
     const response = await appWithHandlers().request("/nowhere");
     expect(response.status).toBe(404);
     expect(((await response.json()) as { type: string }).type).toBe("urn:convoy:problem:not-found");
+  });
+
+  test("a known path asked with another method is 405 with Allow naming the path's methods", async () => {
+    const app = appWithHandlers();
+    for (const [path, method, allow] of [
+      ["/echo", "GET", "POST, PUT, PATCH"],
+      ["/echo", "DELETE", "POST, PUT, PATCH"],
+      ["/boom", "POST", "GET, HEAD"],
+      ["/boom", "OPTIONS", "GET, HEAD"],
+    ] as const) {
+      const response = await app.request(path, { method });
+      expect(response.status).toBe(405);
+      expect(response.headers.get("allow")).toBe(allow);
+      expect(response.headers.get("content-type")).toBe("application/problem+json");
+      expect(((await response.json()) as { type: string }).type).toBe(
+        "urn:convoy:problem:method-not-allowed",
+      );
+    }
+  });
+
+  test("routes registered after the handler count, parameters and HEAD included", async () => {
+    const app = appWithHandlers();
+    app.get("/items/:id", (c) => c.text(c.req.param("id")));
+    app.delete("/items/:id", (c) => c.body(null, 204));
+    const response = await app.request("/items/7", { method: "PUT" });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("allow")).toBe("GET, HEAD, DELETE");
+    // HEAD is answered by the GET route; a POST-only path refuses it.
+    expect((await app.request("/items/7", { method: "HEAD" })).status).toBe(200);
+    const head = await app.request("/echo", { method: "HEAD" });
+    expect(head.status).toBe(405);
+    expect(head.headers.get("allow")).toBe("POST, PUT, PATCH");
+    expect((await app.request("/items/7/more", { method: "GET" })).status).toBe(404);
   });
 });

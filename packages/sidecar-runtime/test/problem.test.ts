@@ -11,6 +11,7 @@ describe("problem details", () => {
       "urn:convoy:problem:forbidden-host",
       "urn:convoy:problem:forbidden-origin",
       "urn:convoy:problem:not-found",
+      "urn:convoy:problem:method-not-allowed",
       "urn:convoy:problem:conflict",
       "urn:convoy:problem:payload-too-large",
       "urn:convoy:problem:unsupported-media-type",
