@@ -11,11 +11,11 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { databasePath } from "../src/db/database.ts";
+import { API_START_TIMEOUT_MS, startApiProcess } from "./api-process.ts";
 import { type RawResponse, rawRequest } from "./raw-http.ts";
 import { type Sidecar, Sidecars } from "./sidecar-process.ts";
 import { TempDirs } from "./temp-dirs.ts";
 
-const START_TIMEOUT_MS = 20_000;
 const MAX_BODY_BYTES = 1024 * 1024;
 const EVIL_ORIGIN = "https://evil.example";
 
@@ -30,28 +30,11 @@ let api: Sidecar;
 /** A job made with the real token before any attack, so there is something to leak or damage. */
 let seededJobId: string;
 
-function freePort(): number {
-  const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  const found = probe.port;
-  probe.stop(true);
-  if (found === undefined) throw new Error("no free port");
-  return found;
-}
-
 beforeAll(async () => {
   dataDir = temp.create();
-  const migrated = await sidecars.run(["migrate"], { CONVOY_DATA_DIR: dataDir });
-  expect(migrated.exitCode).toBe(0);
-  port = freePort();
-  base = `http://127.0.0.1:${port}`;
-  host = `127.0.0.1:${port}`;
   // The environment the shell gives the api (without Valkey, which the api may run without).
-  api = sidecars.start(["api"], {
-    CONVOY_DATA_DIR: dataDir,
-    CONVOY_API_PORT: String(port),
-    CONVOY_API_TOKEN: token,
-  });
-  await api.stdout.waitFor(/^convoy:ready port=\d+\n/m, START_TIMEOUT_MS);
+  ({ api, port, base } = await startApiProcess(sidecars, dataDir, token));
+  host = `127.0.0.1:${port}`;
   const seeded = await fetch(`${base}/jobs`, {
     method: "POST",
     headers: { ...auth(), "Content-Type": "application/json" },
@@ -59,7 +42,7 @@ beforeAll(async () => {
   });
   expect(seeded.status).toBe(201);
   seededJobId = ((await seeded.json()) as { id: string }).id;
-}, START_TIMEOUT_MS);
+}, API_START_TIMEOUT_MS);
 
 afterAll(async () => {
   await sidecars.killAll();

@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { RedisServer } from "@convoy/sidecar-runtime/testing";
 import { databasePath } from "../src/db/database.ts";
 import { MIGRATIONS } from "../src/db/migrations.ts";
+import { freePort } from "./api-process.ts";
 import { exitWithin, Sidecars } from "./sidecar-process.ts";
 import { TempDirs } from "./temp-dirs.ts";
 
@@ -24,14 +25,6 @@ afterEach(async () => {
 
 const startSidecar = (args: string[], env: Record<string, string>) => sidecars.start(args, env);
 const runSidecar = (args: string[], env: Record<string, string>) => sidecars.run(args, env);
-
-function freePort(): number {
-  const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  const port = probe.port;
-  probe.stop(true);
-  if (port === undefined) throw new Error("no free port");
-  return port;
-}
 
 function apiEnv(dataDir: string, port: number, token: string): Record<string, string> {
   return { CONVOY_DATA_DIR: dataDir, CONVOY_API_PORT: String(port), CONVOY_API_TOKEN: token };

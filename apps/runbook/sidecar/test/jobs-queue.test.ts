@@ -463,6 +463,18 @@ describe("GET /jobs/{id}/output", () => {
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
+  test("a cursor the document allows beyond Valkey's 64-bit ids reads as past the end", async () => {
+    const job = await createJob("x");
+    await write(job.id, { kind: "text", stream: "stdout", text: "early\n" });
+    const max = "18446744073709551615";
+    for (const after of [`${max}-0`, `${max}-${max}`, "99999999999999999999-0"]) {
+      expect(await output(job.id, `?after=${after}`)).toEqual({ chunks: [], cursor: after, end: false });
+    }
+    // An oversized sequence is the last of its millisecond; later ones follow.
+    const later = await output(job.id, "?after=1-99999999999999999999");
+    expect(later.chunks).toEqual([{ stream: "stdout", text: "early\n" }]);
+  });
+
   test("bad queries are 400 validation problems; an unknown job is a 404", async () => {
     const job = await createJob("x");
     for (const query of [

@@ -47,7 +47,9 @@ describe("the OpenAPI document", () => {
   test("declares problem+json errors with the shared Problem component", () => {
     const document = JSON.parse(documentFor(4000, "t".repeat(40)));
     expect(document.openapi).toBe("3.1.0");
-    expect(document.info).toEqual({ title: "Runbook API", version: "0.1.0" });
+    expect(document.info).toMatchObject({ title: "Runbook API", version: "0.1.0" });
+    expect(document.info.description).toContain("405");
+    expect(document.components.responses.MethodNotAllowed.headers.Allow.schema).toEqual({ type: "string" });
     expect(
       document.paths["/jobs/{id}"].get.responses["404"].content["application/problem+json"].schema,
     ).toEqual({ $ref: "#/components/schemas/Problem" });

@@ -6,7 +6,7 @@ import {
   apiGuard,
   type Backchannel,
   log,
-  problemNotFound,
+  problemNoRoute,
   problemOnError,
   rejectMalformedJson,
   type ValkeyConnection,
@@ -18,7 +18,7 @@ import { type JobChange, JobStore } from "../jobs/store.ts";
 import { RUNBOOK_VERSION } from "../version.ts";
 import { registerWorkerRoutes } from "../workers/routes.ts";
 import { registerHealthRoute } from "./health.ts";
-import { validationHook } from "./problems.ts";
+import { registerMethodNotAllowed, validationHook } from "./problems.ts";
 
 export interface AppOptions {
   db: Database;
@@ -36,14 +36,23 @@ export interface AppOptions {
 /** Fixed values only: the document is committed, so it must not vary per launch. */
 const DOCUMENT_CONFIG = {
   openapi: "3.1.0",
-  info: { title: "Runbook API", version: RUNBOOK_VERSION },
+  info: {
+    title: "Runbook API",
+    version: RUNBOOK_VERSION,
+    description:
+      "Every error is problem+json (`Problem`); switch on its `type`. A path asked with a method " +
+      "it does not list answers 405 `urn:convoy:problem:method-not-allowed` with an `Allow` header " +
+      "naming the methods it does list (HEAD wherever GET); an unknown path answers 404 " +
+      "`urn:convoy:problem:not-found`.",
+  },
   security: [{ bearer: [] }],
 } satisfies Parameters<OpenAPIHono["getOpenAPI31Document"]>[0];
 
 export function createApp(options: AppOptions): OpenAPIHono {
   const app = new OpenAPIHono({ defaultHook: validationHook });
   app.onError(problemOnError);
-  app.notFound(problemNotFound);
+  // Reads the routes registered below, when a request finds none.
+  app.notFound(problemNoRoute(app));
   // Middleware applies only to routes registered after it, so it goes first.
   app.use(
     apiGuard({
@@ -56,6 +65,7 @@ export function createApp(options: AppOptions): OpenAPIHono {
   app.use(rejectMalformedJson);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+  registerMethodNotAllowed(app);
   registerHealthRoute(app, options.db, options.valkey);
   registerJobRoutes(
     app,

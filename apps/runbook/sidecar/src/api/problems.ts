@@ -11,7 +11,7 @@ import {
   ValkeyAuthError,
   ValkeyUnavailableError,
 } from "@convoy/sidecar-runtime";
-import { type OpenAPIHonoOptions, z } from "@hono/zod-openapi";
+import { type OpenAPIHono, type OpenAPIHonoOptions, z } from "@hono/zod-openapi";
 import type { Env } from "hono";
 
 export const ProblemSchema = z
@@ -36,6 +36,7 @@ const PROBLEM_DESCRIPTIONS = {
   401: "The bearer token is missing or wrong",
   403: "The Host or Origin header is not allowed",
   404: "No such resource",
+  405: "The path does not take this method; `Allow` lists those it takes",
   409: "The request conflicts with the resource's current state",
   413: "The request body is too large",
   415: "The request body is not application/json",
@@ -62,6 +63,23 @@ export function problemResponses<const S extends ProblemStatusCode>(...statuses:
     };
   }
   return responses as ProblemResponses<S>;
+}
+
+/**
+ * The answer to a method a path does not list, as a reusable response: no
+ * operation can declare it, since every operation is a method the path lists.
+ */
+export function registerMethodNotAllowed(app: OpenAPIHono): void {
+  app.openAPIRegistry.registerComponent("responses", "MethodNotAllowed", {
+    description: PROBLEM_DESCRIPTIONS[405],
+    content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: "#/components/schemas/Problem" } } },
+    headers: {
+      Allow: {
+        description: "The methods the path takes, e.g. `GET, HEAD, POST`",
+        schema: { type: "string" },
+      },
+    },
+  });
 }
 
 const TARGET_NAMES: Readonly<Record<string, string>> = { json: "body", query: "query", param: "path" };

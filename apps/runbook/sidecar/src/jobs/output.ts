@@ -10,6 +10,7 @@ import { connectValkey, type ValkeyConnection, type ValkeyOptions } from "@convo
 import { pause } from "../roles/role.ts";
 import { joinChunks, type OutputStore } from "./output-store.ts";
 import {
+  clampStreamId,
   decodeOutputEntry,
   jobOutputKey,
   type OutputStream,
@@ -98,7 +99,7 @@ export class JobOutputReader {
           String(request.wait),
           "STREAMS",
           key,
-          request.after,
+          clampStreamId(request.after),
         ],
         { timeoutMs: request.wait + BLOCK_SLACK_MS },
       );
@@ -117,7 +118,7 @@ export class JobOutputReader {
       String(request.limit),
       "STREAMS",
       key,
-      request.after,
+      clampStreamId(request.after),
     ]);
     return streamEntries(reply);
   }

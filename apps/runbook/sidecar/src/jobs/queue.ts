@@ -169,6 +169,22 @@ function fieldRecord(fields: readonly string[]): Map<string, string> {
   return record;
 }
 
+/** The largest half of a stream id Valkey holds: 2^64 - 1. */
+const MAX_ID_HALF = 18_446_744_073_709_551_615n;
+
+/**
+ * A cursor `<ms>-<seq>` whose halves may exceed 64 bits, as Valkey takes it:
+ * an oversized half becomes the largest there is, so nothing follows it, as
+ * nothing follows the id asked for.
+ */
+export function clampStreamId(id: string): string {
+  const match = /^(\d+)-(\d+)$/.exec(id);
+  if (match?.[1] === undefined || match[2] === undefined) return id;
+  const ms = BigInt(match[1]);
+  if (ms > MAX_ID_HALF) return `${MAX_ID_HALF}-${MAX_ID_HALF}`;
+  return `${ms}-${BigInt(match[2]) > MAX_ID_HALF ? MAX_ID_HALF : BigInt(match[2])}`;
+}
+
 /** One entry of a Stream as XREAD / XREADGROUP / XRANGE answer it. */
 export interface StreamEntry {
   id: string;

@@ -111,8 +111,9 @@ export function registerJobRoutes(
 ): void {
   app.openapi(listJobsRoute, (c) => {
     const { limit, cursor } = c.req.valid("query");
-    const after = cursor === undefined ? null : decodeCursor(cursor);
-    if (after === null && cursor !== undefined) {
+    const first = cursor === undefined || cursor === "";
+    const after = first ? null : decodeCursor(cursor);
+    if (after === null && !first) {
       const problem = createProblem("validation", {
         detail: "the request query is invalid",
         errors: [{ path: "cursor", message: "not a cursor this API returned" }],

@@ -37,16 +37,23 @@ export const JobPageSchema = z
   })
   .openapi("JobPage");
 
+/**
+ * Text that is trimmed: the pattern puts "not blank" in the document, where
+ * minLength 1 would promise that "   " (empty once trimmed) is accepted.
+ */
+const NOT_BLANK = /\S/;
+const trimmedText = (max: number) =>
+  z.string().regex(NOT_BLANK, { message: "must not be blank", abort: true }).trim().max(max);
+
 export const CreateJobSchema = z
   .object({
-    command: z.string().trim().min(1).max(8192).openapi({ example: "make test" }),
-    name: z
-      .string()
-      .trim()
-      .min(1)
-      .max(200)
+    command: trimmedText(8192).openapi({
+      example: "make test",
+      description: "Run by `sh -c`; surrounding whitespace is trimmed",
+    }),
+    name: trimmedText(200)
       .optional()
-      .openapi({ description: "Defaults to the first 60 characters of the command" }),
+      .openapi({ description: "Defaults to the first 60 characters of the command; trimmed" }),
   })
   .openapi("CreateJob");
 
@@ -60,10 +67,15 @@ export const ListJobsQuerySchema = z.object({
     .max(200)
     .default(50)
     .openapi({ param: { name: "limit", in: "query" } }),
+  // Empty is the first page, as absent is: a client that builds the URL from
+  // a cursor it does not have yet sends `cursor=`.
   cursor: z
     .string()
     .optional()
-    .openapi({ param: { name: "cursor", in: "query" }, description: "nextCursor from the previous page" }),
+    .openapi({
+      param: { name: "cursor", in: "query" },
+      description: "nextCursor from the previous page; absent or empty for the first page",
+    }),
 });
 
 export const JobIdParamsSchema = z.object({
@@ -73,7 +85,10 @@ export const JobIdParamsSchema = z.object({
     .openapi({ param: { name: "id", in: "path" } }),
 });
 
-/** A stream id of the job's output (`<ms>-<seq>`), or `0` for its beginning. */
+/**
+ * A stream id of the job's output (`<ms>-<seq>`), or `0` for its beginning.
+ * Halves beyond 64 bits are allowed and read as the largest id (clampStreamId).
+ */
 const OUTPUT_CURSOR = /^(?:0|\d{1,20}-\d{1,20})$/;
 
 export const MAX_OUTPUT_WAIT_MS = 25_000;
@@ -94,6 +109,12 @@ export const JobOutputQuerySchema = z.object({
     .max(MAX_OUTPUT_WAIT_MS)
     .default(0)
     .openapi({
+      // Stated in full: the generator infers "or null" from z.coerce taking
+      // null (Number(null) is 0), and a stated type replaces all it infers.
+      type: "integer",
+      minimum: 0,
+      maximum: MAX_OUTPUT_WAIT_MS,
+      default: 0,
       param: { name: "wait", in: "query" },
       description: "Milliseconds to wait for output when there is none yet after `after` (long poll)",
     }),

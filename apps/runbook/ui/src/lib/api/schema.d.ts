@@ -118,7 +118,7 @@ export interface components {
         /** @description RFC 9457 problem details; switch on `type` */
         Problem: {
             /** @enum {string} */
-            type: "urn:convoy:problem:validation" | "urn:convoy:problem:malformed-json" | "urn:convoy:problem:unauthorized" | "urn:convoy:problem:forbidden-host" | "urn:convoy:problem:forbidden-origin" | "urn:convoy:problem:not-found" | "urn:convoy:problem:conflict" | "urn:convoy:problem:payload-too-large" | "urn:convoy:problem:unsupported-media-type" | "urn:convoy:problem:internal" | "urn:convoy:problem:valkey-unavailable";
+            type: "urn:convoy:problem:validation" | "urn:convoy:problem:malformed-json" | "urn:convoy:problem:unauthorized" | "urn:convoy:problem:forbidden-host" | "urn:convoy:problem:forbidden-origin" | "urn:convoy:problem:not-found" | "urn:convoy:problem:method-not-allowed" | "urn:convoy:problem:conflict" | "urn:convoy:problem:payload-too-large" | "urn:convoy:problem:unsupported-media-type" | "urn:convoy:problem:internal" | "urn:convoy:problem:valkey-unavailable";
             title: string;
             status: number;
             detail?: string;
@@ -154,9 +154,12 @@ export interface components {
             finishedAt: string | null;
         };
         CreateJob: {
-            /** @example make test */
+            /**
+             * @description Run by `sh -c`; surrounding whitespace is trimmed
+             * @example make test
+             */
             command: string;
-            /** @description Defaults to the first 60 characters of the command */
+            /** @description Defaults to the first 60 characters of the command; trimmed */
             name?: string;
         };
         JobOutput: {
@@ -186,7 +189,19 @@ export interface components {
             at: string;
         };
     };
-    responses: never;
+    responses: {
+        /** @description The path does not take this method; `Allow` lists those it takes */
+        MethodNotAllowed: {
+            headers: {
+                /** @description The methods the path takes, e.g. `GET, HEAD, POST` */
+                Allow?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+    };
     parameters: never;
     requestBodies: never;
     headers: never;
@@ -236,7 +251,7 @@ export interface operations {
         parameters: {
             query?: {
                 limit?: number;
-                /** @description nextCursor from the previous page */
+                /** @description nextCursor from the previous page; absent or empty for the first page */
                 cursor?: string;
             };
             header?: never;
@@ -537,7 +552,7 @@ export interface operations {
                 /** @description `cursor` from the previous answer; 0 (the default) for the beginning */
                 after?: string;
                 /** @description Milliseconds to wait for output when there is none yet after `after` (long poll) */
-                wait?: number | null;
+                wait?: number;
                 /** @description Most chunks in one answer */
                 limit?: number;
             };
