@@ -16,42 +16,43 @@ pub enum GraphError {
 /// A start order in which every sidecar comes after what it depends on;
 /// among independent sidecars the declared order is kept.
 pub fn start_order(specs: &[SidecarSpec]) -> Result<Vec<usize>, GraphError> {
+    let nodes: Vec<_> = specs
+        .iter()
+        .map(|spec| (spec.name.as_str(), spec.depends_on.as_slice()))
+        .collect();
+    order(&nodes)
+}
+
+/// [`start_order`] over `(name, dependencies)` pairs, so a configuration can
+/// be checked before any [`SidecarSpec`] exists.
+pub(crate) fn order(nodes: &[(&str, &[String])]) -> Result<Vec<usize>, GraphError> {
     let mut index = HashMap::new();
-    for (i, spec) in specs.iter().enumerate() {
-        if index.insert(spec.name.as_str(), i).is_some() {
+    for (i, (name, _)) in nodes.iter().enumerate() {
+        if index.insert(*name, i).is_some() {
             return Err(GraphError::Duplicate {
-                sidecar: spec.name.clone(),
+                sidecar: (*name).to_owned(),
             });
         }
     }
-    for spec in specs {
-        if let Some(missing) = spec
-            .depends_on
-            .iter()
-            .find(|d| !index.contains_key(d.as_str()))
-        {
+    for (name, deps) in nodes {
+        if let Some(missing) = deps.iter().find(|d| !index.contains_key(d.as_str())) {
             return Err(GraphError::UnknownDependency {
-                sidecar: spec.name.clone(),
+                sidecar: (*name).to_owned(),
                 missing: missing.clone(),
             });
         }
     }
     // Repeatedly take the first declared sidecar whose dependencies are all
     // placed: dependencies first, declared order otherwise.
-    let mut placed = vec![false; specs.len()];
-    let mut order = Vec::with_capacity(specs.len());
-    while order.len() < specs.len() {
-        let next = (0..specs.len()).find(|&i| {
-            !placed[i]
-                && specs[i]
-                    .depends_on
-                    .iter()
-                    .all(|d| placed[index[d.as_str()]])
-        });
+    let mut placed = vec![false; nodes.len()];
+    let mut order = Vec::with_capacity(nodes.len());
+    while order.len() < nodes.len() {
+        let next = (0..nodes.len())
+            .find(|&i| !placed[i] && nodes[i].1.iter().all(|d| placed[index[d.as_str()]]));
         let Some(next) = next else {
-            let stuck = (0..specs.len()).find(|&i| !placed[i]).unwrap_or_default();
+            let stuck = (0..nodes.len()).find(|&i| !placed[i]).unwrap_or_default();
             return Err(GraphError::Cycle {
-                sidecar: specs[stuck].name.clone(),
+                sidecar: nodes[stuck].0.to_owned(),
             });
         };
         placed[next] = true;

@@ -5,6 +5,7 @@
 //! This crate has no Tauri dependency: the shell adapts it, and its tests run
 //! real child processes without a window.
 
+pub mod config;
 mod error;
 mod graph;
 mod ledger;

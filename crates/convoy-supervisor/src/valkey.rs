@@ -1,7 +1,8 @@
 //! A Valkey (or Redis) server as a sidecar, locked down: no TCP listener, a
 //! socket only this user can open, a per-launch password, persistence in the
 //! app's data directory, and the dangerous commands renamed away. The config
-//! is a 0600 file, so the password is never in argv.
+//! is a 0600 file, so the password is never in argv. This is the `valkey`
+//! preset of the sidecar configuration (`"preset": "valkey"`).
 
 use std::{
     io,
