@@ -1,7 +1,10 @@
-//! The socket, the HTTP framing and the checks every request passes: the
-//! peer's uid, then the token, then the endpoint and body.
+//! The socket, and the checks every request passes before the shell sees it:
+//! the peer's uid, then the token, then the endpoint and body. The HTTP/1.1
+//! framing is hyper's; a request it cannot parse is answered by hyper (400,
+//! 431) and reaches none of this.
 
 use std::{
+    convert::Infallible,
     io,
     os::unix::fs::{FileTypeExt, PermissionsExt},
     path::Path,
@@ -9,8 +12,16 @@ use std::{
     time::Duration,
 };
 
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::{
+    body::{Body, Bytes, Incoming},
+    header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE},
+    server::conn::http1,
+    service::service_fn,
+    Method, Response, StatusCode,
+};
+use hyper_util::rt::TokioIo;
 use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
     net::{UnixListener, UnixStream},
     task::JoinHandle,
     time::timeout,
@@ -18,9 +29,12 @@ use tokio::{
 
 use crate::protocol::{BackchannelError, Request, MAX_BODY_BYTES};
 
+/// Request line and headers together; the protocol needs a few hundred bytes.
 const MAX_HEAD_BYTES: usize = 8 * 1024;
 /// A client that stalls mid-request is dropped after this.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
+/// After a failed accept (e.g. out of descriptors), so the loop does not spin.
+const ACCEPT_RETRY: Duration = Duration::from_millis(50);
 
 /// What the shell does with a request that passed every check.
 pub trait Handler: Send + Sync + 'static {
@@ -54,45 +68,74 @@ pub fn bind(path: &Path) -> io::Result<UnixListener> {
 
 /// Serves `listener` until the task is aborted; one request per connection.
 pub fn serve(listener: UnixListener, token: String, handler: Arc<dyn Handler>) -> JoinHandle<()> {
-    let token = Arc::new(token);
+    let gate = Arc::new(Gate { token, handler });
     tokio::spawn(async move {
         loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
-            };
-            let token = token.clone();
-            let handler = handler.clone();
-            tokio::spawn(async move {
-                let _ = timeout(REQUEST_TIMEOUT, connection(stream, &token, &*handler)).await;
-            });
+            match listener.accept().await {
+                Ok((stream, _)) => {
+                    tokio::spawn(connection(stream, gate.clone()));
+                }
+                Err(_) => tokio::time::sleep(ACCEPT_RETRY).await,
+            }
         }
     })
 }
 
-async fn connection(mut stream: UnixStream, token: &str, handler: &dyn Handler) -> io::Result<()> {
-    let outcome = answer(&mut stream, token, handler).await;
-    let (status, body) = match outcome {
-        Ok(()) => (204, String::new()),
-        Err(error) => (
-            error.status(),
-            serde_json::to_string(&error).unwrap_or_default(),
-        ),
-    };
-    let response = format!(
-        "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        reason(status),
-        body.len()
-    );
-    stream.write_all(response.as_bytes()).await?;
-    stream.shutdown().await
+async fn connection(stream: UnixStream, gate: Arc<Gate>) {
+    // Who is connecting is known before a byte is read.
+    let peer = same_user(&stream);
+    let service = service_fn(move |request| {
+        let gate = gate.clone();
+        let peer = peer.clone();
+        async move { Ok::<_, Infallible>(respond(gate.admit(peer, request).await)) }
+    });
+    let connection = http1::Builder::new()
+        // One request per connection: nothing pipelined behind it is read.
+        .keep_alive(false)
+        // A client may shut its write side once it has sent the request.
+        .half_close(true)
+        .max_header_size(MAX_HEAD_BYTES)
+        .serve_connection(TokioIo::new(stream), service);
+    // Elapsed or failed, the connection is dropped and so closed.
+    let _ = timeout(REQUEST_TIMEOUT, connection).await;
 }
 
-async fn answer(
-    stream: &mut UnixStream,
-    token: &str,
-    handler: &dyn Handler,
-) -> Result<(), BackchannelError> {
-    // Who is connecting is known before a byte is read.
+/// The token and the handler every request of every connection passes.
+struct Gate {
+    token: String,
+    handler: Arc<dyn Handler>,
+}
+
+impl Gate {
+    /// The checks, in order; only a request that passes them all is read
+    /// whole and handed to the shell.
+    async fn admit(
+        &self,
+        peer: Result<(), BackchannelError>,
+        request: hyper::Request<Incoming>,
+    ) -> Result<(), BackchannelError> {
+        peer?;
+        let presented = request
+            .headers()
+            .get(AUTHORIZATION)
+            .and_then(|value| value.as_bytes().strip_prefix(b"Bearer "))
+            .unwrap_or_default();
+        if !constant_time_eq(presented, self.token.as_bytes()) {
+            return Err(BackchannelError::Unauthorized);
+        }
+        let path = request.uri().path().to_owned();
+        if request.method() != Method::POST {
+            return Err(BackchannelError::NotFound {
+                method: request.method().as_str().chars().take(16).collect(),
+                path: path.chars().take(200).collect(),
+            });
+        }
+        let body = read_body(request.into_body()).await?;
+        self.handler.handle(Request::parse(&path, &body)?)
+    }
+}
+
+fn same_user(stream: &UnixStream) -> Result<(), BackchannelError> {
     let peer = stream
         .peer_cred()
         .map_err(|err| BackchannelError::Forbidden {
@@ -105,93 +148,38 @@ async fn answer(
             reason: "the client runs as another user".into(),
         });
     }
-
-    let (head, mut body) = read_head(stream).await?;
-    let mut lines = head.split("\r\n");
-    let mut request_line = lines.next().unwrap_or_default().split(' ');
-    let method = request_line.next().unwrap_or_default().to_owned();
-    let path = request_line.next().unwrap_or_default().to_owned();
-    let mut authorization = None;
-    let mut length: Option<usize> = None;
-    for line in lines {
-        let Some((name, value)) = line.split_once(':') else {
-            continue;
-        };
-        let value = value.trim();
-        match name.trim().to_ascii_lowercase().as_str() {
-            "authorization" => authorization = Some(value.to_owned()),
-            "content-length" => {
-                length = Some(
-                    value
-                        .parse()
-                        .map_err(|_| BackchannelError::bad("bad Content-Length"))?,
-                )
-            }
-            "transfer-encoding" => {
-                return Err(BackchannelError::bad("send a Content-Length, not chunks"))
-            }
-            _ => {}
-        }
-    }
-
-    let presented = authorization
-        .as_deref()
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    if !constant_time_eq(presented.as_bytes(), token.as_bytes()) {
-        return Err(BackchannelError::Unauthorized);
-    }
-    if method != "POST" {
-        return Err(BackchannelError::NotFound {
-            method: method.chars().take(16).collect(),
-            path: path.chars().take(200).collect(),
-        });
-    }
-    let length = length.unwrap_or(0);
-    if length > MAX_BODY_BYTES {
-        return Err(BackchannelError::PayloadTooLarge {
-            limit: MAX_BODY_BYTES as u32,
-        });
-    }
-    while body.len() < length {
-        let mut chunk = vec![0u8; length - body.len()];
-        let n = stream
-            .read(&mut chunk)
-            .await
-            .map_err(|err| BackchannelError::bad(err.to_string()))?;
-        if n == 0 {
-            return Err(BackchannelError::bad(
-                "body shorter than its Content-Length",
-            ));
-        }
-        body.extend_from_slice(&chunk[..n]);
-    }
-    body.truncate(length);
-    let request = Request::parse(&path, &body)?;
-    handler.handle(request)
+    Ok(())
 }
 
-/// Reads up to the blank line; returns the head and any body bytes read with it.
-async fn read_head(stream: &mut UnixStream) -> Result<(String, Vec<u8>), BackchannelError> {
-    let mut buffer = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 1024];
-    loop {
-        if let Some(end) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buffer[..end]).into_owned();
-            return Ok((head, buffer[end + 4..].to_vec()));
-        }
-        if buffer.len() > MAX_HEAD_BYTES {
-            return Err(BackchannelError::bad("request head too large"));
-        }
-        let n = stream
-            .read(&mut chunk)
-            .await
-            .map_err(|err| BackchannelError::bad(err.to_string()))?;
-        if n == 0 {
-            return Err(BackchannelError::bad("connection closed mid-request"));
-        }
-        buffer.extend_from_slice(&chunk[..n]);
+/// The body, at most [`MAX_BODY_BYTES`] of it however it is framed.
+async fn read_body(body: Incoming) -> Result<Bytes, BackchannelError> {
+    let too_large = || BackchannelError::PayloadTooLarge {
+        limit: MAX_BODY_BYTES as u32,
+    };
+    // A declared length over the limit is refused before any of it is read.
+    if body.size_hint().lower() > MAX_BODY_BYTES as u64 {
+        return Err(too_large());
     }
+    match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(err) if err.is::<LengthLimitError>() => Err(too_large()),
+        Err(err) => Err(BackchannelError::bad(format!("unreadable body: {err}"))),
+    }
+}
+
+fn respond(outcome: Result<(), BackchannelError>) -> Response<Full<Bytes>> {
+    let Err(error) = outcome else {
+        let mut response = Response::new(Full::default());
+        *response.status_mut() = StatusCode::NO_CONTENT;
+        return response;
+    };
+    let mut response = Response::new(Full::from(serde_json::to_vec(&error).unwrap_or_default()));
+    *response.status_mut() =
+        StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
 }
 
 /// Compares without stopping at the first difference, so timing tells nothing.
@@ -200,17 +188,4 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
         return false;
     }
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        204 => "No Content",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        409 => "Conflict",
-        413 => "Payload Too Large",
-        _ => "Service Unavailable",
-    }
 }
