@@ -1,9 +1,4 @@
-//! Starts sidecar processes in dependency order behind readiness probes,
-//! restarts them when they crash, keeps their output, and stops them in
-//! reverse order, leaving nothing behind.
-//!
-//! This crate has no Tauri dependency: the shell adapts it, and its tests run
-//! real child processes without a window.
+#![doc = include_str!("../README.md")]
 
 pub mod config;
 mod error;
