@@ -2,6 +2,7 @@
 # Regenerates every generated file from its one source of truth:
 #   Rust commands/events  -> apps/runbook/ui/src/lib/bindings.ts   (tauri-specta)
 #   supervisor plugin     -> crates/tauri-plugin-convoy-supervisor/guest-js/bindings.ts
+#   sidecar config types  -> crates/tauri-plugin-convoy-supervisor/config.schema.json (schemars)
 #   back-channel protocol -> packages/sidecar-runtime/src/backchannel-protocol.ts
 #   api zod schemas       -> apps/runbook/sidecar/openapi.json     (OpenAPI 3.1)
 #   openapi.json          -> apps/runbook/ui/src/lib/api/schema.d.ts (openapi-typescript)
@@ -17,6 +18,7 @@ if [ "${1:-}" = "--check" ]; then
   step "Checking the bindings against the Rust declarations"
   cargo test -p runbook --lib bindings_are_current --quiet
   cargo test -p tauri-plugin-convoy-supervisor --lib bindings_are_current --quiet
+  cargo test -p tauri-plugin-convoy-supervisor --lib config_schema_is_current --quiet
   cargo test -p convoy-backchannel --lib typescript_protocol_is_current --quiet
   step "Checking openapi.json and schema.d.ts against the api's schemas"
   bun "$ROOT/apps/runbook/sidecar/src/openapi.ts" "$tmp/openapi.json"
@@ -32,6 +34,7 @@ fi
 step "Generating the bindings"
 UPDATE_BINDINGS=1 cargo test -p runbook --lib bindings_are_current --quiet
 UPDATE_BINDINGS=1 cargo test -p tauri-plugin-convoy-supervisor --lib bindings_are_current --quiet
+UPDATE_BINDINGS=1 cargo test -p tauri-plugin-convoy-supervisor --lib config_schema_is_current --quiet
 UPDATE_BINDINGS=1 cargo test -p convoy-backchannel --lib typescript_protocol_is_current --quiet
 step "Generating openapi.json and schema.d.ts"
 bun "$ROOT/apps/runbook/sidecar/src/openapi.ts" "$OPENAPI"

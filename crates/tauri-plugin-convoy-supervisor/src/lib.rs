@@ -15,15 +15,20 @@
 
 mod commands;
 mod error;
+mod launch;
 mod models;
 mod pump;
 
 use std::{
+    collections::BTreeMap,
     path::PathBuf,
     sync::{Arc, Mutex, PoisonError},
 };
 
-use convoy_supervisor::{LaunchLedger, Supervisor, SupervisorOptions};
+use convoy_supervisor::{
+    config::{LaunchContext, Secrets},
+    LaunchLedger, Supervisor, SupervisorOptions,
+};
 use tauri::{
     plugin::{Builder, TauriPlugin},
     AppHandle, Emitter, Manager, RunEvent, Runtime,
@@ -31,17 +36,31 @@ use tauri::{
 use tauri_specta::Event;
 
 pub use commands::MAX_LOG_LINES;
+pub use convoy_supervisor::config::{self, ConfigError};
 pub use error::{Error, Result};
+pub use launch::LaunchError;
 pub use models::{SidecarLogBatch, SidecarLogs, SidecarState, SidecarStatus};
 
 /// The plugin's name: its commands are `plugin:convoy-supervisor|<command>`.
 pub const PLUGIN_NAME: &str = "convoy-supervisor";
 
-/// How the supervisor treats this app's sidecars.
+/// What the app tells the plugin in Rust: where its files go, and what only
+/// it knows. The sidecars themselves are declared in `tauri.conf.json`
+/// (`plugins."convoy-supervisor"`, see [`config`]).
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     /// Redacted from every line any sidecar prints (tokens, passwords).
     pub secrets: Vec<String>,
+    /// Secrets the app made itself, by name, for `{secret:<name>}` (a token
+    /// for a server the app runs, say); the rest are generated. All are redacted.
+    pub named_secrets: BTreeMap<String, String>,
+    /// This launch's private (0700) directory: `{runtimeDir}`.
+    pub runtime_dir: PathBuf,
+    /// The app's data directory: `{dataDir}`.
+    pub data_dir: PathBuf,
+    /// In development builds, the app's directory (the one holding
+    /// `tauri.conf.json`), so a sidecar's `program.dev` runs instead.
+    pub dev_dir: Option<PathBuf>,
     /// Each sidecar's output also goes to `<log_dir>/<name>.log`, rotated.
     pub log_dir: Option<PathBuf>,
     /// A file recording each launch, so the next one can clean up after a crash.
@@ -56,6 +75,9 @@ pub struct Config {
 pub struct Sidecars {
     supervisor: Arc<Supervisor>,
     ledger: Mutex<Option<LaunchLedger>>,
+    graph: launch::Graph,
+    /// Each sidecar's port in the last launch.
+    ports: Mutex<BTreeMap<String, u16>>,
 }
 
 impl Sidecars {
@@ -113,11 +135,27 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
 pub type StatusEvent = SidecarStatus;
 pub type LogEvent = SidecarLogBatch;
 
-pub fn init<R: Runtime>(config: Config) -> TauriPlugin<R> {
+/// The plugin. Its section of `tauri.conf.json` is taken as raw JSON and
+/// parsed here, so a wrong type is named with its JSON path (Tauri's own
+/// message has none) and a bad graph reaches the app's failure screen through
+/// [`Sidecars::launch`] instead of ending setup.
+pub fn init<R: Runtime>(config: Config) -> TauriPlugin<R, serde_json::Value> {
     let handler = specta_builder::<R>().invoke_handler();
-    Builder::new(PLUGIN_NAME)
+    Builder::<R, serde_json::Value>::new(PLUGIN_NAME)
         .invoke_handler(handler)
-        .setup(move |app, _api| {
+        .setup(move |app, api| {
+            let graph = convoy_supervisor::config::parse(api.config());
+            let secrets = match &graph {
+                Ok(graph) => Secrets::generate(graph, config.named_secrets.clone())?,
+                Err(_) => Secrets::default(),
+            };
+            let mut context =
+                LaunchContext::from_env(config.runtime_dir.clone(), config.data_dir.clone());
+            context.resource_dir = app.path().resource_dir().ok();
+            context.dev_dir = config.dev_dir.clone();
+            let mut redacted = config.secrets.clone();
+            redacted.extend(secrets.values());
+            redacted.extend(config.named_secrets.values().cloned());
             let launch_id = convoy_supervisor::random_token()?[..16].to_owned();
             let ledger = match &config.ledger {
                 Some(path) => {
@@ -134,7 +172,7 @@ pub fn init<R: Runtime>(config: Config) -> TauriPlugin<R> {
             let emitter = app.clone();
             let supervisor = Supervisor::new(
                 SupervisorOptions {
-                    secrets: config.secrets.clone(),
+                    secrets: redacted,
                     log_dir: config.log_dir.clone(),
                     echo: config.echo,
                     launch_id: Some(launch_id),
@@ -149,6 +187,12 @@ pub fn init<R: Runtime>(config: Config) -> TauriPlugin<R> {
             app.manage(Sidecars {
                 supervisor: supervisor.clone(),
                 ledger: Mutex::new(ledger),
+                graph: launch::Graph {
+                    config: graph,
+                    secrets,
+                    context,
+                },
+                ports: Mutex::new(BTreeMap::new()),
             });
             pump::spawn(app.clone(), supervisor);
             if config.handle_signals {
@@ -218,6 +262,14 @@ mod tests {
                 .export(Typescript::default(), fresh)
                 .expect("bindings export");
         });
+    }
+
+    /// Fails when `config.schema.json` differs from what the config types
+    /// generate. `UPDATE_BINDINGS=1 cargo test -p tauri-plugin-convoy-supervisor` rewrites it.
+    #[test]
+    fn config_schema_is_current() {
+        let committed = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config.schema.json");
+        convoy_generated::check_or_update(&committed, &super::config::json_schema());
     }
 
     #[test]

@@ -37,6 +37,7 @@ pub fn run() {
                     ledger: Some(paths.ledger()),
                     echo: cfg!(debug_assertions),
                     handle_signals: true,
+                    ..SupervisorConfig::default()
                 }))?;
             backchannel::start(
                 app.handle(),
