@@ -1,17 +1,4 @@
-//! The Convoy supervisor as a Tauri plugin.
-//!
-//! The supervisor itself (`convoy-supervisor`) has no Tauri dependency; this
-//! crate adapts it: typed commands (`list`, `restart`, `logs`), a
-//! `sidecar:status` event on every change and batched `sidecar:log` events,
-//! and the exit paths that must stop every sidecar: a normal exit, the last
-//! window closing, SIGTERM and SIGINT, and a panic on the main thread. A
-//! SIGKILLed shell cannot run code; its sidecars go by PDEATHSIG, their stdin
-//! watchdog, and the launch ledger the next launch reads.
-//!
-//! Register it from the app's `setup`, once the app's directories are known:
-//! `app.handle().plugin(tauri_plugin_convoy_supervisor::init(config))?`.
-//! Its events are declared in the app's own bindings (see [`events`]) so their
-//! names stay `sidecar:status` and `sidecar:log`.
+#![doc = include_str!("../README.md")]
 
 mod commands;
 mod error;
