@@ -10,6 +10,8 @@ mod paths;
 mod sidecars;
 mod windows;
 
+use std::{collections::BTreeMap, path::PathBuf};
+
 use features::launch::{self, service::Launcher, types::LaunchPhase};
 use tauri::{Manager, RunEvent, WindowEvent};
 use tauri_plugin_convoy_supervisor::Config as SupervisorConfig;
@@ -23,16 +25,20 @@ pub fn run() {
         .setup(move |app| {
             builder.mount_events(app);
             let paths = paths::AppPaths::resolve(app.handle())?;
-            let token = convoy_supervisor::random_token()?;
-            let valkey_password = convoy_supervisor::random_token()?;
+            // The back-channel is the shell's own server, so its token is made
+            // here; every other secret comes from the graph in tauri.conf.json.
             let backchannel_token = convoy_supervisor::random_token()?;
             app.handle()
                 .plugin(tauri_plugin_convoy_supervisor::init(SupervisorConfig {
-                    secrets: vec![
-                        token.clone(),
-                        valkey_password.clone(),
+                    named_secrets: BTreeMap::from([(
+                        sidecars::BACKCHANNEL_TOKEN.to_owned(),
                         backchannel_token.clone(),
-                    ],
+                    )]),
+                    runtime_dir: paths.runtime_dir.clone(),
+                    data_dir: paths.data_dir.clone(),
+                    // Debug builds run the sidecar's TypeScript under the repository's Bun.
+                    dev_dir: cfg!(debug_assertions)
+                        .then(|| PathBuf::from(env!("CARGO_MANIFEST_DIR"))),
                     log_dir: Some(paths.log_dir.clone()),
                     ledger: Some(paths.ledger()),
                     echo: cfg!(debug_assertions),
@@ -44,15 +50,8 @@ pub fn run() {
                 &paths.backchannel_socket(),
                 backchannel_token.clone(),
             )?;
-            let program = sidecars::SidecarProgram::locate();
             app.manage(features::selection::types::SelectionState::default());
-            app.manage(Launcher::new(
-                paths,
-                token,
-                valkey_password,
-                backchannel_token,
-                program,
-            ));
+            app.manage(Launcher::new(paths));
             // The windows before the sidecars, on purpose. Creating a window
             // asks the session bus for the colour scheme (tao's portal check);
             // without a running bus, libdbus forks a helper and reads its pipe

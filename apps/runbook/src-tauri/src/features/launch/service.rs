@@ -3,52 +3,35 @@ use std::sync::{
     Mutex, PoisonError,
 };
 
-use convoy_supervisor::{valkey::ValkeyConfig, StartError, StartFailure};
 use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_convoy_supervisor::SupervisorExt;
 use tauri_specta::Event;
 
-use super::types::{LaunchPhase, LaunchState};
+use super::types::{LaunchFailure, LaunchPhase, LaunchState};
 use crate::{
     error::{CommandError, CommandResult},
     features::{api::types::ApiEndpoint, app::startup},
     paths::AppPaths,
-    sidecars::{api_port, locate_valkey, runbook_sidecars, LaunchConfig, SidecarProgram},
-    windows,
+    sidecars, windows,
 };
 
 /// Runs start-up and remembers where it got to.
 pub struct Launcher {
     pub paths: AppPaths,
-    token: String,
-    valkey_password: String,
-    backchannel_token: String,
-    program: SidecarProgram,
     state: Mutex<LaunchState>,
     endpoint: Mutex<Option<ApiEndpoint>>,
     in_flight: AtomicBool,
 }
 
 impl Launcher {
-    pub fn new(
-        paths: AppPaths,
-        token: String,
-        valkey_password: String,
-        backchannel_token: String,
-        program: SidecarProgram,
-    ) -> Self {
+    pub fn new(paths: AppPaths) -> Self {
         Self {
             paths,
-            token,
-            valkey_password,
-            backchannel_token,
-            program,
             state: Mutex::new(LaunchState::starting(Vec::<String>::new())),
             endpoint: Mutex::new(None),
             in_flight: AtomicBool::new(false),
         }
     }
-
     pub fn state(&self) -> LaunchState {
         self.state
             .lock()
@@ -97,60 +80,39 @@ pub fn start<R: Runtime>(app: &AppHandle<R>) -> CommandResult<()> {
 
 async fn run<R: Runtime>(app: &AppHandle<R>) {
     let launcher = app.state::<Launcher>();
-    let fail_before_start = |sidecar: &str, reason: String| {
-        let failure = StartFailure {
-            sidecar: sidecar.into(),
-            error: StartError::Spawn {
-                program: sidecar.into(),
-                reason,
-            },
+    let sidecars = app.sidecars();
+    launcher.update(app, |state| {
+        *state = LaunchState::starting(sidecars.declared())
+    });
+    let result = sidecars
+        .launch(|step| launcher.update(app, |state| state.apply(&step)))
+        .await;
+    if let Err(error) = result {
+        return launcher.update(app, |state| state.fail(&error));
+    }
+    let endpoint = sidecars
+        .port(sidecars::API)
+        .zip(sidecars.secret(sidecars::API_TOKEN));
+    let Some((port, token)) = endpoint else {
+        let failure = LaunchFailure {
+            sidecar: sidecars::API.into(),
+            reason: format!(
+                "tauri.conf.json gives {} no port or no {{secret:{}}}",
+                sidecars::API,
+                sidecars::API_TOKEN
+            ),
             last_lines: Vec::new(),
         };
-        launcher.update(app, |state| state.fail(&failure));
+        return launcher.update(app, |state| state.fail_with(failure));
     };
-    let api_port = match api_port() {
-        Ok(port) => port,
-        Err(err) => return fail_before_start("api", format!("no port for the api: {err}")),
-    };
-    let config = LaunchConfig {
-        data_dir: launcher.paths.data_dir.clone(),
-        api_port,
-        api_token: launcher.token.clone(),
-        valkey_server: locate_valkey(),
-        valkey: ValkeyConfig::new(
-            &launcher.paths.runtime_dir,
-            launcher.paths.data_dir.join("valkey"),
-            launcher.valkey_password.clone(),
-        ),
-        backchannel_socket: launcher.paths.backchannel_socket(),
-        backchannel_token: launcher.backchannel_token.clone(),
-    };
-    if let Err(err) = config.valkey.write() {
-        return fail_before_start("valkey", format!("could not write its config: {err}"));
-    }
-    let specs = runbook_sidecars(&launcher.program, &config);
-    let names: Vec<String> = specs.iter().map(|spec| spec.name.clone()).collect();
-    launcher.update(app, |state| *state = LaunchState::starting(names));
-
-    let supervisor = app.sidecars().supervisor();
-    let result = supervisor
-        .start_all(&specs, |step| {
-            launcher.update(app, |state| state.apply(&step))
-        })
-        .await;
-    match result {
-        Ok(()) => {
-            *launcher
-                .endpoint
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner) = Some(ApiEndpoint {
-                base_url: format!("http://127.0.0.1:{api_port}"),
-                token: launcher.token.clone(),
-            });
-            launcher.update(app, LaunchState::ready);
-            startup::sidecars_ready();
-            windows::reveal_main(app);
-        }
-        Err(failure) => launcher.update(app, |state| state.fail(&failure)),
-    }
+    *launcher
+        .endpoint
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner) = Some(ApiEndpoint {
+        base_url: format!("http://127.0.0.1:{port}"),
+        token,
+    });
+    launcher.update(app, LaunchState::ready);
+    startup::sidecars_ready();
+    windows::reveal_main(app);
 }

@@ -1,7 +1,11 @@
-use convoy_supervisor::{StartFailure, StartStep};
+use convoy_supervisor::StartStep;
 use serde::Serialize;
 use specta::Type;
+use tauri_plugin_convoy_supervisor::LaunchError;
 use tauri_specta::Event;
+
+/// Named on the failure screen when the configuration as a whole is wrong.
+const CONFIGURATION: &str = "tauri.conf.json";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Type)]
 #[serde(rename_all = "camelCase")]
@@ -84,16 +88,20 @@ impl LaunchState {
         self.phase = LaunchPhase::Ready;
     }
 
-    pub fn fail(&mut self, failure: &StartFailure) {
+    pub fn fail(&mut self, error: &LaunchError) {
+        self.fail_with(LaunchFailure {
+            sidecar: error.sidecar().unwrap_or(CONFIGURATION).to_owned(),
+            reason: error.reason(),
+            last_lines: error.last_lines().to_vec(),
+        });
+    }
+
+    pub fn fail_with(&mut self, failure: LaunchFailure) {
         self.phase = LaunchPhase::Failed;
         if let Some(entry) = self.steps.iter_mut().find(|s| s.sidecar == failure.sidecar) {
             entry.status = StepStatus::Failed;
         }
-        self.failure = Some(LaunchFailure {
-            sidecar: failure.sidecar.clone(),
-            reason: failure.error.to_string(),
-            last_lines: failure.last_lines.clone(),
-        });
+        self.failure = Some(failure);
     }
 }
 
@@ -101,7 +109,7 @@ impl LaunchState {
 mod tests {
     use std::time::Duration;
 
-    use convoy_supervisor::StartError;
+    use convoy_supervisor::{config::ConfigError, StartError, StartFailure};
 
     use super::*;
 
@@ -126,11 +134,11 @@ mod tests {
     #[test]
     fn a_failure_names_the_sidecar_and_keeps_its_lines() {
         let mut state = LaunchState::starting(["migrate", "api"]);
-        state.fail(&StartFailure {
+        state.fail(&LaunchError::Start(StartFailure {
             sidecar: "api".into(),
             error: StartError::ExitedEarly { code: Some(3) },
             last_lines: vec!["port 4000 is already in use".into()],
-        });
+        }));
         assert_eq!(state.phase, LaunchPhase::Failed);
         assert_eq!(state.steps[1].status, StepStatus::Failed);
         let failure = state.failure.expect("failure");
@@ -139,6 +147,26 @@ mod tests {
             "exited with exit code 3 before it was ready"
         );
         assert_eq!(failure.last_lines, ["port 4000 is already in use"]);
+    }
+
+    #[test]
+    fn a_bad_configuration_is_shown_as_a_failure() {
+        let mut state = LaunchState::starting(["migrate", "api"]);
+        state.fail(&LaunchError::Config(ConfigError::MissingProgram {
+            sidecar: "migrate".into(),
+            program: "/nonexistent/runbook-sidecar".into(),
+            reason: "no such program (from CONVOY_SIDECAR)".into(),
+        }));
+        assert_eq!(state.steps[0].status, StepStatus::Failed);
+        let failure = state.failure.expect("failure");
+        assert_eq!(failure.sidecar, "migrate");
+        assert!(failure
+            .reason
+            .starts_with("could not start /nonexistent/runbook-sidecar"));
+
+        let mut state = LaunchState::starting(Vec::<String>::new());
+        state.fail(&LaunchError::Config(ConfigError::Missing));
+        assert_eq!(state.failure.expect("failure").sidecar, "tauri.conf.json");
     }
 
     #[test]
