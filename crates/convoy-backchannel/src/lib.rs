@@ -11,5 +11,5 @@
 pub mod protocol;
 mod server;
 
-pub use protocol::{BackchannelError, Request, WindowRoute};
+pub use protocol::{BackchannelError, Request};
 pub use server::{bind, serve, Handler};

@@ -3,6 +3,10 @@
 //! `POST /v1/<action>` with `Authorization: Bearer <token>` and a JSON body;
 //! one request per connection. Success is `204 No Content`; a refusal is its
 //! HTTP status with a [`BackchannelError`] body.
+//!
+//! Window routes are the app's own names: this crate only bounds their shape
+//! ([`is_route`]); the app's [`Handler`](crate::Handler) maps them to its
+//! windows and answers [`BackchannelError::UnknownWindow`] for the rest.
 
 use serde::{Deserialize, Serialize};
 use specta::Type;
@@ -13,29 +17,25 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 const MAX_TITLE_CHARS: usize = 200;
 const MAX_TEXT_CHARS: usize = 2000;
 const MAX_EVENT_CHARS: usize = 64;
+/// Longest window route accepted.
+pub const MAX_ROUTE_CHARS: usize = 64;
 /// Features whose events only the shell sends: a sidecar cannot impersonate it.
 const SHELL_FEATURES: &[&str] = &["sidecar", "launch"];
-
-/// A window of the UI, by what it shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Type)]
-#[serde(rename_all = "camelCase")]
-pub enum WindowRoute {
-    Main,
-    Settings,
-}
 
 /// `POST /v1/focus-window`: show, unminimise and focus a window that is open.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct FocusWindow {
-    pub window: WindowRoute,
+    /// The window's route, as the app names it: a lower-case word.
+    pub window: String,
 }
 
 /// `POST /v1/open-window`: open the window for a route, or focus it if open.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Type)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OpenWindow {
-    pub route: WindowRoute,
+    /// As the app names it: a lower-case word.
+    pub route: String,
 }
 
 /// `POST /v1/notify`: a native notification.
@@ -83,8 +83,11 @@ pub enum BackchannelError {
     #[error("request body over {limit} bytes")]
     PayloadTooLarge { limit: u32 },
     /// The window is not open.
-    #[error("the {window:?} window is not open")]
-    WindowNotOpen { window: WindowRoute },
+    #[error("the {window} window is not open")]
+    WindowNotOpen { window: String },
+    /// The app has no window by that route.
+    #[error("no window is called {window}")]
+    UnknownWindow { window: String },
     /// The shell could not do it (no notification service, a window that would not open).
     #[error("the shell could not do it: {reason}")]
     Unavailable { reason: String },
@@ -99,6 +102,7 @@ impl BackchannelError {
             Self::BadRequest { .. } => 400,
             Self::PayloadTooLarge { .. } => 413,
             Self::WindowNotOpen { .. } => 409,
+            Self::UnknownWindow { .. } => 400,
             Self::Unavailable { .. } => 503,
         }
     }
@@ -147,6 +151,15 @@ impl Request {
                     )));
                 }
             }
+            Self::FocusWindow(FocusWindow { window: route })
+            | Self::OpenWindow(OpenWindow { route })
+                if !is_route(route) =>
+            {
+                return Err(BackchannelError::bad(format!(
+                    "a window route is a lower-case word of letters, digits and '-', \
+                     at most {MAX_ROUTE_CHARS} characters"
+                )));
+            }
             Self::Broadcast(Broadcast { event, .. }) if !is_event_name(event) => {
                 return Err(BackchannelError::bad(
                     "event must look like feature:event-name (lower case, at most 64 characters)",
@@ -167,16 +180,23 @@ impl Request {
     }
 }
 
-/// `feature:event-name`: lower-case words of letters and digits joined by `-`.
+/// A lower-case letter, then lower-case letters, digits and `-`.
+fn is_word(w: &str) -> bool {
+    w.starts_with(|c: char| c.is_ascii_lowercase())
+        && w.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// `feature:event-name`: two words joined by `:`.
 fn is_event_name(event: &str) -> bool {
-    let word = |w: &str| {
-        !w.is_empty()
-            && w.starts_with(|c: char| c.is_ascii_lowercase())
-            && w.chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    };
     event.len() <= MAX_EVENT_CHARS
-        && matches!(event.split_once(':'), Some((feature, name)) if word(feature) && word(name))
+        && matches!(event.split_once(':'), Some((feature, name)) if is_word(feature) && is_word(name))
+}
+
+/// A window route the protocol carries: one word of at most
+/// [`MAX_ROUTE_CHARS`], so no path, URL or markup ever reaches the app's handler.
+pub fn is_route(route: &str) -> bool {
+    route.len() <= MAX_ROUTE_CHARS && is_word(route)
 }
 
 #[cfg(test)]
@@ -188,7 +208,7 @@ mod tests {
         assert_eq!(
             Request::parse("/v1/open-window", br#"{"route":"settings"}"#),
             Ok(Request::OpenWindow(OpenWindow {
-                route: WindowRoute::Settings
+                route: "settings".into()
             }))
         );
         assert!(matches!(
@@ -247,6 +267,24 @@ mod tests {
     }
 
     #[test]
+    fn routes_are_one_bounded_word() {
+        assert!(is_route("settings"));
+        assert!(is_route("job-detail-2"));
+        let longest = "r".repeat(MAX_ROUTE_CHARS);
+        assert!(is_route(&longest));
+        let too_long = format!("{longest}r");
+        for bad in [
+            "", "Settings", "2fa", "-x", "a/b", "../etc", "main#x", "é", &too_long,
+        ] {
+            assert!(!is_route(bad), "{bad}");
+        }
+        assert!(matches!(
+            Request::parse("/v1/focus-window", br#"{"window":"tauri://main"}"#),
+            Err(BackchannelError::BadRequest { .. })
+        ));
+    }
+
+    #[test]
     fn errors_are_tagged() {
         let json =
             serde_json::to_value(BackchannelError::PayloadTooLarge { limit: 5 }).expect("json");
@@ -270,7 +308,6 @@ mod export {
         let committed = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("../../packages/sidecar-runtime/src/backchannel-protocol.ts");
         let types = specta::Types::default()
-            .register::<WindowRoute>()
             .register::<FocusWindow>()
             .register::<OpenWindow>()
             .register::<Notify>()

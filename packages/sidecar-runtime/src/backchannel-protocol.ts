@@ -11,7 +11,9 @@ export type BackchannelError =
 /**  Malformed HTTP or JSON, or a value out of bounds. */
 { type: "BadRequest"; reason: string } | { type: "PayloadTooLarge"; limit: number } | 
 /**  The window is not open. */
-{ type: "WindowNotOpen"; window: WindowRoute } | 
+{ type: "WindowNotOpen"; window: string } | 
+/**  The app has no window by that route. */
+{ type: "UnknownWindow"; window: string } | 
 /**  The shell could not do it (no notification service, a window that would not open). */
 { type: "Unavailable"; reason: string };
 
@@ -26,7 +28,8 @@ export type Broadcast = {
 
 /**  `POST /v1/focus-window`: show, unminimise and focus a window that is open. */
 export type FocusWindow = {
-	window: WindowRoute,
+	/**  The window's route, as the app names it: a lower-case word. */
+	window: string,
 };
 
 /**  `POST /v1/notify`: a native notification. */
@@ -37,8 +40,6 @@ export type Notify = {
 
 /**  `POST /v1/open-window`: open the window for a route, or focus it if open. */
 export type OpenWindow = {
-	route: WindowRoute,
+	/**  As the app names it: a lower-case word. */
+	route: string,
 };
-
-/**  A window of the UI, by what it shows. */
-export type WindowRoute = "main" | "settings";

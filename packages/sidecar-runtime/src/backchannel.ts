@@ -4,14 +4,7 @@
 import type { BackchannelError, Broadcast, FocusWindow, Notify, OpenWindow } from "./backchannel-protocol.ts";
 import type { BackchannelEnv } from "./env.ts";
 
-export type {
-  BackchannelError,
-  Broadcast,
-  FocusWindow,
-  Notify,
-  OpenWindow,
-  WindowRoute,
-} from "./backchannel-protocol.ts";
+export type { BackchannelError, Broadcast, FocusWindow, Notify, OpenWindow } from "./backchannel-protocol.ts";
 
 export type BackchannelResult = { ok: true } | { ok: false; error: BackchannelError };
 

@@ -7,7 +7,6 @@ export {
   type FocusWindow,
   type Notify,
   type OpenWindow,
-  type WindowRoute,
 } from "./backchannel.ts";
 export {
   type ApiEnv,

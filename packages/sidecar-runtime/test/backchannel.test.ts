@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createBackchannel } from "../src/backchannel.ts";
+import { createBackchannel, type OpenWindow } from "../src/backchannel.ts";
 
 // A stand-in shell on a real Unix socket that records what reached it; the
 // real server (Rust) has its own tests, and the e2e tests run both together.
@@ -14,9 +14,13 @@ const server = Bun.serve({
   unix: socket,
   async fetch(request) {
     const path = new URL(request.url).pathname;
-    received.push({ path, auth: request.headers.get("authorization"), body: await request.json() });
+    const body: unknown = await request.json();
+    received.push({ path, auth: request.headers.get("authorization"), body });
     if (path === "/v1/focus-window") {
       return Response.json({ type: "WindowNotOpen", window: "settings" }, { status: 409 });
+    }
+    if (path === "/v1/open-window" && (body as OpenWindow).route !== "settings") {
+      return Response.json({ type: "UnknownWindow", window: "reports" }, { status: 400 });
     }
     if (path === "/v1/notify") return new Response("not json", { status: 503 });
     return new Response(null, { status: 204 });
@@ -46,6 +50,11 @@ describe("createBackchannel", () => {
     expect(await client.focusWindow({ window: "settings" })).toEqual({
       ok: false,
       error: { type: "WindowNotOpen", window: "settings" },
+    });
+    // Routes are the app's names: the client sends any, the shell judges it.
+    expect(await client.openWindow({ route: "reports" })).toEqual({
+      ok: false,
+      error: { type: "UnknownWindow", window: "reports" },
     });
   });
 

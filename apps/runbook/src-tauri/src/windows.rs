@@ -5,8 +5,9 @@
 //! shows progress; the settings window opens on request. Each kind has its
 //! own capability file.
 
-use convoy_backchannel::WindowRoute;
 use tauri::{AppHandle, Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
+
+use crate::features::windows::types::WindowRoute;
 
 pub const MAIN: &str = "main";
 pub const SPLASH: &str = "splash";

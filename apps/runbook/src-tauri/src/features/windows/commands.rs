@@ -1,6 +1,6 @@
-use convoy_backchannel::WindowRoute;
 use tauri::{AppHandle, Runtime};
 
+use super::types::WindowRoute;
 use crate::{
     error::{CommandError, CommandResult},
     windows,

@@ -1,3 +1,4 @@
 //! Opening the app's other windows.
 
 pub mod commands;
+pub mod types;
