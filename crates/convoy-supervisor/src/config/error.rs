@@ -48,6 +48,8 @@ pub enum ConfigError {
     },
     #[error("{sidecar}: its readiness probe needs a port, and it declares none")]
     NoPort { sidecar: String },
+    #[error("{sidecar}: a one-shot step (\"ready\": \"exit\") is never restarted, so it takes no restart policy")]
+    OneShotRestart { sidecar: String },
     #[error("{sidecar}: its program needs exactly one of externalBin, resource or system")]
     ProgramSource { sidecar: String },
     #[error("could not start {program} for {sidecar}: {reason}")]
@@ -87,6 +89,7 @@ impl ConfigError {
             | Self::BadTemplate { sidecar, .. }
             | Self::SecretOutsideEnv { sidecar, .. }
             | Self::NoPort { sidecar }
+            | Self::OneShotRestart { sidecar }
             | Self::ProgramSource { sidecar }
             | Self::MissingProgram { sidecar, .. }
             | Self::BadOverride { sidecar, .. }

@@ -279,6 +279,11 @@ impl SupervisorConfig {
                     sidecar: sidecar.name.clone(),
                 });
             }
+            if matches!(sidecar.ready, Some(ReadyConfig::Exit)) && sidecar.restart.is_some() {
+                return Err(ConfigError::OneShotRestart {
+                    sidecar: sidecar.name.clone(),
+                });
+            }
             if let Some(port) = sidecar.port.as_ref().and_then(|p| p.fixed) {
                 if let Some(first) = fixed.insert(port, &sidecar.name) {
                     return Err(ConfigError::PortUsedTwice {

@@ -365,6 +365,19 @@ fn a_probe_without_a_port_is_named() {
 }
 
 #[test]
+fn a_restart_policy_on_a_one_shot_is_named() {
+    let config = with(1, |migrate| {
+        migrate["restart"] = json!({ "mode": "always" })
+    });
+    assert_eq!(
+        parse(&config),
+        Err(ConfigError::OneShotRestart {
+            sidecar: "migrate".into()
+        })
+    );
+}
+
+#[test]
 fn a_program_needs_exactly_one_source() {
     let none = with(1, |migrate| migrate["program"] = json!({}));
     let two = with(1, |migrate| {
