@@ -107,8 +107,8 @@ struct Gate {
 }
 
 impl Gate {
-    /// The checks, in order; only a request that passes them all is read
-    /// whole and handed to the shell.
+    /// The checks, in order: no byte of the body is read before the peer
+    /// and the token pass, and the shell sees only what passed them all.
     async fn admit(
         &self,
         peer: Result<(), BackchannelError>,
