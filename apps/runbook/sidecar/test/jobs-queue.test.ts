@@ -24,7 +24,6 @@ import {
   encodeJobEvent,
   encodeOutputEntry,
   JOB_EVENTS,
-  JOB_OUTPUT_MAXLEN,
   JOB_QUEUE,
   type JobEvent,
   jobCancelKey,
@@ -238,12 +237,21 @@ describe("the worker's events", () => {
       () => getJob(job.id),
       (value) => value.progress === 40,
     );
-    await emit({ type: "finished", id: job.id, at: at(), outcome: "succeeded", exitCode: 0, reason: null });
+    expect(running.outputDroppedBytes).toBe(0);
+    await emit({
+      type: "finished",
+      id: job.id,
+      at: at(),
+      outcome: "succeeded",
+      exitCode: 0,
+      reason: null,
+      droppedOutputBytes: 1234,
+    });
     const done = await until(
       () => getJob(job.id),
       (value) => value.status === "succeeded",
     );
-    expect(done).toMatchObject({ exitCode: 0, progress: 40, reason: null });
+    expect(done).toMatchObject({ exitCode: 0, progress: 40, reason: null, outputDroppedBytes: 1234 });
     expect(done.finishedAt).not.toBeNull();
     expect(broadcasts).toEqual([
       { event: "jobs:changed", payload: { id: job.id } },
@@ -509,23 +517,13 @@ describe("a job's output kept in SQLite", () => {
   const lines = (from: number, to: number) =>
     Array.from({ length: to - from }, (_, i) => `line ${from + i}\n`).join("");
 
-  /** Writes as the worker does: one entry per piece, Valkey keeping at most JOB_OUTPUT_MAXLEN. */
+  /** Writes as the worker does: one entry per piece, never trimmed (the copier trims). */
   async function workerWrites(id: string, texts: readonly string[]): Promise<string> {
     const valkey = await reader();
     let last = "";
     for (const text of texts) {
       const fields = encodeOutputEntry({ kind: "text", stream: "stdout", text });
-      last = String(
-        await valkey.command([
-          "XADD",
-          jobOutputKey(id),
-          "MAXLEN",
-          "~",
-          String(JOB_OUTPUT_MAXLEN),
-          "*",
-          ...fields,
-        ]),
-      );
+      last = String(await valkey.command(["XADD", jobOutputKey(id), "*", ...fields]));
     }
     return last;
   }

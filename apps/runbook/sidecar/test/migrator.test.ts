@@ -137,6 +137,20 @@ describe("migrate", () => {
     expect(db.query("SELECT count(*) AS n FROM job_output").get()).toEqual({ n: 0 });
   });
 
+  test("migration 4 counts the output already kept, in UTF-8 bytes", () => {
+    const { db, dataDir } = freshDatabase();
+    migrateWith(db, dataDir, MIGRATIONS.slice(0, 3));
+    db.run("INSERT INTO jobs (id, name, command, status, created_at) VALUES ('a', 'n', 'c', 'running', 't')");
+    db.run("INSERT INTO jobs (id, name, command, status, created_at) VALUES ('b', 'n', 'c', 'queued', 't')");
+    db.run("INSERT INTO job_output (job_id, entry, stream, text) VALUES ('a', '1', 'stdout', 'héllo')");
+    db.run("INSERT INTO job_output (job_id, entry, stream, text) VALUES ('a', '2', 'stderr', '!')");
+    migrateWith(db, dataDir);
+    expect(db.query("SELECT id, output_bytes, output_dropped_bytes FROM jobs ORDER BY id").all()).toEqual([
+      { id: "a", output_bytes: 7, output_dropped_bytes: 0 },
+      { id: "b", output_bytes: 0, output_dropped_bytes: 0 },
+    ]);
+  });
+
   test("backs up an existing database before migrating it", () => {
     const { db, dataDir } = freshDatabase();
     migrateWith(db, dataDir);

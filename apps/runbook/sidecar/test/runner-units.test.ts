@@ -1,10 +1,11 @@
 /** The runner's pure parts, and its /proc checks against real processes. */
 import { afterEach, describe, expect, test } from "bun:test";
 import { EnvError } from "@convoy/sidecar-runtime";
-import { readConcurrency } from "../src/runner/config.ts";
+import { readConcurrency, readOutputLimits } from "../src/runner/config.ts";
 import { compareEntryIds, parseEntryId } from "../src/runner/durable-writes.ts";
 import { jobEnvironment } from "../src/runner/job-env.ts";
 import { finishFromExit } from "../src/runner/job-events.ts";
+import { OutputBudget, truncationNotice } from "../src/runner/output-budget.ts";
 import {
   decodeRunningJob,
   encodeRunningJob,
@@ -134,6 +135,50 @@ describe("readConcurrency", () => {
       );
     },
   );
+});
+
+describe("readOutputLimits", () => {
+  test("defaults to a backlog of 4096 entries and 64 MiB kept per run", () => {
+    expect(readOutputLimits({})).toEqual({ backlogEntries: 4096, maxBytes: 64 * 1024 * 1024 });
+    expect(
+      readOutputLimits({ RUNBOOK_OUTPUT_BACKLOG_ENTRIES: "16", RUNBOOK_OUTPUT_MAX_BYTES: "2048" }),
+    ).toEqual({ backlogEntries: 16, maxBytes: 2048 });
+  });
+
+  test.each([
+    ["RUNBOOK_OUTPUT_BACKLOG_ENTRIES", "0", "from 1 to 1000000"],
+    ["RUNBOOK_OUTPUT_MAX_BYTES", "1023", "from 1024 to 1099511627776"],
+    ["RUNBOOK_OUTPUT_MAX_BYTES", "64MiB", "from 1024 to 1099511627776"],
+  ])("%s=%p is an EnvError naming the variable", (variable, value, range) => {
+    expect(() => readOutputLimits({ [variable]: value })).toThrow(
+      `${variable} must be an integer ${range} (got ${JSON.stringify(value)})`,
+    );
+  });
+});
+
+describe("OutputBudget", () => {
+  test("keeps up to its cap, cut on a code point, flags the cut once, and counts the rest", () => {
+    const budget = new OutputBudget(10);
+    expect(budget.take("abcd")).toEqual({ text: "abcd", truncated: false });
+    // 6 bytes are left: three "é" (2 bytes each) fit, the fourth would cross 10.
+    expect(budget.take("éééé")).toEqual({ text: "ééé", truncated: true });
+    expect(budget.droppedBytes).toBe(2);
+    expect(budget.take("more")).toEqual({ text: "", truncated: false });
+    expect(budget.droppedBytes).toBe(6);
+  });
+
+  test("a cap met exactly cuts at the next byte", () => {
+    const budget = new OutputBudget(4);
+    expect(budget.take("abcd")).toEqual({ text: "abcd", truncated: false });
+    expect(budget.take("")).toEqual({ text: "", truncated: false });
+    expect(budget.take("e")).toEqual({ text: "", truncated: true });
+    expect(budget.droppedBytes).toBe(1);
+  });
+
+  test("the notice says what was kept, on a line of its own", () => {
+    expect(truncationNotice(64 * 1024 * 1024)).toMatch(/^\n\[runbook\] output truncated: .*64 MiB.*\n$/);
+    expect(truncationNotice(2048)).toContain("2 KiB");
+  });
 });
 
 describe("finishFromExit", () => {

@@ -1,8 +1,10 @@
 /**
  * Copies each job's output from its Valkey stream into SQLite as the job
  * runs, then drops from Valkey what is copied: Valkey keeps only the part
- * readers have not had the chance to see copied, and the history is whole
- * in SQLite however long the job runs and whatever becomes of Valkey.
+ * not copied yet, and the history is whole in SQLite however long the job
+ * runs and whatever becomes of Valkey. While this copier does not run (the
+ * api is down), the worker stops reading a job once its stream holds its
+ * backlog limit, so the job waits and nothing is trimmed uncopied.
  *
  * Readers stay whole while entries move: a reader reads Valkey, then looks
  * in SQLite (JobOutputReader), and an entry leaves Valkey only after it is
@@ -11,7 +13,7 @@
 import type { ValkeyConnection } from "@convoy/sidecar-runtime";
 import { pause } from "../roles/role.ts";
 import type { CopiedEntry, OutputStore, UncopiedJob } from "./output-store.ts";
-import { decodeOutputEntry, jobOutputKey, streamEntries } from "./queue.ts";
+import { decodeOutputEntry, jobOutputKey, nextStreamId, streamEntries } from "./queue.ts";
 import { runValkeyLoop } from "./valkey-loop.ts";
 
 /** How often running jobs' output is copied. */
@@ -62,7 +64,9 @@ async function copyJob(store: OutputStore, valkey: ValkeyConnection, job: Uncopi
       return;
     }
     if (entries.length < COPY_BATCH) {
-      if (entries.length > 0) await valkey.command(["XTRIM", key, "MINID", "~", cursor]);
+      // Exactly, not `~` (whole nodes only): the worker reads what is left as
+      // not copied yet, and holds the job back while that is at its limit.
+      if (entries.length > 0) await valkey.command(["XTRIM", key, "MINID", nextStreamId(cursor)]);
       return;
     }
   }

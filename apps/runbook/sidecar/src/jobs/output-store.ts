@@ -74,16 +74,20 @@ export class OutputStore {
       "INSERT OR IGNORE INTO job_output (job_id, entry, stream, text) VALUES ($id, $entry, $stream, $text)",
     );
     this.#db.transaction(() => {
+      // Only what is inserted counts: an entry copied before is ignored.
+      let bytes = 0;
       for (const entry of entries) {
-        insert.run({ id, entry: storedEntry(entry.id), stream: entry.stream, text: entry.text });
+        const row = { id, entry: storedEntry(entry.id), stream: entry.stream, text: entry.text };
+        if (insert.run(row).changes > 0) bytes += Buffer.byteLength(entry.text);
       }
       this.#db
-        .query<never, { id: string; copied: string; complete: 0 | 1 }>(
+        .query<never, { id: string; copied: string; complete: 0 | 1; bytes: number }>(
           `UPDATE jobs SET output_copied = max(output_copied, $copied),
-                           output_complete = max(output_complete, $complete)
+                           output_complete = max(output_complete, $complete),
+                           output_bytes = output_bytes + $bytes
            WHERE id = $id`,
         )
-        .run({ id, copied: storedEntry(last), complete: complete ? 1 : 0 });
+        .run({ id, copied: storedEntry(last), complete: complete ? 1 : 0, bytes });
     })();
   }
 

@@ -17,7 +17,9 @@
  *   the api to SQLite idempotently.
  * - `jobOutputKey(id)`, a Stream per job: its output in chunks, then one
  *   `end` entry. Readers resume from any entry id, so a window opened late or
- *   a reconnect loses nothing that is still retained.
+ *   a reconnect loses nothing that is still retained. The api trims exactly
+ *   what it copied into SQLite, so the stream's length is what is not copied
+ *   yet, and the worker writes no more while that is at its backlog limit.
  */
 import { z } from "@hono/zod-openapi";
 
@@ -57,8 +59,6 @@ export const JOB_RUNNING = "runbook:jobs:running";
 export const JOB_MARK_TTL_SECONDS = 7 * 24 * 3600;
 /** How long a finished job's output is kept. */
 export const JOB_OUTPUT_TTL_SECONDS = 30 * 24 * 3600;
-/** Most output entries kept per job (older ones are trimmed first). */
-export const JOB_OUTPUT_MAXLEN = 4096;
 /** Most UTF-8 bytes in one output entry. */
 export const JOB_OUTPUT_CHUNK_BYTES = 16 * 1024;
 
@@ -102,6 +102,8 @@ export const JobEventSchema = z.discriminatedUnion("type", [
     exitCode: z.number().int().nullable(),
     /** Why, when the outcome is not the exit code's (e.g. "the worker stopped"). */
     reason: z.string().nullable(),
+    /** Bytes of output past the run's cap, read and dropped; absent when it never ran. */
+    droppedOutputBytes: z.number().int().min(0).optional(),
   }),
 ]);
 
@@ -183,6 +185,12 @@ export function clampStreamId(id: string): string {
   const ms = BigInt(match[1]);
   if (ms > MAX_ID_HALF) return `${MAX_ID_HALF}-${MAX_ID_HALF}`;
   return `${ms}-${BigInt(match[2]) > MAX_ID_HALF ? MAX_ID_HALF : BigInt(match[2])}`;
+}
+
+/** The smallest stream id after `id` (`<ms>-<seq>`): what XTRIM MINID takes to drop `id` too. */
+export function nextStreamId(id: string): string {
+  const [ms, seq] = id.split("-");
+  return `${ms}-${BigInt(seq ?? "0") + 1n}`;
 }
 
 /** One entry of a Stream as XREAD / XREADGROUP / XRANGE answer it. */

@@ -22,6 +22,15 @@ export const JobSchema = z
     createdAt: z.iso.datetime(),
     startedAt: z.iso.datetime().nullable(),
     finishedAt: z.iso.datetime().nullable(),
+    outputDroppedBytes: z
+      .number()
+      .int()
+      .min(0)
+      .openapi({
+        description:
+          "Bytes of output the run wrote past its cap (RUNBOOK_OUTPUT_MAX_BYTES), read and dropped; " +
+          "its output then ends in one truncation notice on stderr. Counted once the run has ended",
+      }),
   })
   .openapi("Job");
 

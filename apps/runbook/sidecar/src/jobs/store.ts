@@ -20,6 +20,7 @@ type JobRow = {
   progress: number | null;
   reason: string | null;
   enqueued: 0 | 1;
+  output_dropped_bytes: number;
 };
 
 /** What applying one event changed, for telling the windows. */
@@ -33,7 +34,8 @@ const TERMINAL = "('succeeded', 'failed', 'cancelled', 'interrupted')";
  * list time.
  */
 export const JOB_COLUMNS =
-  "id, name, command, status, exit_code, created_at, started_at, finished_at, progress, reason, enqueued";
+  "id, name, command, status, exit_code, created_at, started_at, finished_at, progress, reason, enqueued, " +
+  "output_dropped_bytes";
 const EVENTS_CURSOR = "job_events_cursor";
 
 export interface JobPage {
@@ -65,13 +67,13 @@ export class JobStore {
       progress: null,
       reason: null,
       enqueued: 0,
+      output_dropped_bytes: 0,
     };
     this.#db
       .query<never, JobRow>(
-        `INSERT INTO jobs (id, name, command, status, exit_code, created_at, started_at, finished_at,
-                           progress, reason, enqueued)
+        `INSERT INTO jobs (${JOB_COLUMNS})
          VALUES ($id, $name, $command, $status, $exit_code, $created_at, $started_at, $finished_at,
-                 $progress, $reason, $enqueued)`,
+                 $progress, $reason, $enqueued, $output_dropped_bytes)`,
       )
       .run(row);
     return toJob(row);
@@ -199,12 +201,27 @@ export class JobStore {
         const { changes } = this.#db
           .query<
             never,
-            { id: string; at: string; status: string; exitCode: number | null; reason: string | null }
+            {
+              id: string;
+              at: string;
+              status: string;
+              exitCode: number | null;
+              reason: string | null;
+              dropped: number;
+            }
           >(
-            `UPDATE jobs SET status = $status, exit_code = $exitCode, reason = $reason, finished_at = $at
+            `UPDATE jobs SET status = $status, exit_code = $exitCode, reason = $reason, finished_at = $at,
+                             output_dropped_bytes = $dropped
              WHERE id = $id AND status NOT IN ${TERMINAL}`,
           )
-          .run({ id, at: event.at, status: event.outcome, exitCode: event.exitCode, reason: event.reason });
+          .run({
+            id,
+            at: event.at,
+            status: event.outcome,
+            exitCode: event.exitCode,
+            reason: event.reason,
+            dropped: event.droppedOutputBytes ?? 0,
+          });
         return changes > 0 ? { id, kind: "status" } : null;
       }
     }
@@ -228,5 +245,6 @@ function toJob(row: JobRow): Job {
     finishedAt: row.finished_at,
     progress: row.progress,
     reason: row.reason,
+    outputDroppedBytes: row.output_dropped_bytes,
   };
 }

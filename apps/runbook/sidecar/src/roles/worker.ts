@@ -4,7 +4,7 @@
  * Valkey refusing the password is (the shell started us wrongly).
  */
 import { announceReady, connectValkey, log, readWorkerEnv } from "@convoy/sidecar-runtime";
-import { readConcurrency } from "../runner/config.ts";
+import { readConcurrency, readOutputLimits } from "../runner/config.ts";
 import { JobRunner } from "../runner/runner.ts";
 import { runHeartbeatLoop } from "../workers/heartbeat-loop.ts";
 import type { Role } from "./role.ts";
@@ -15,6 +15,7 @@ type WorkerLoop = (signal: AbortSignal) => Promise<void>;
 export const runWorker: Role = async ({ signal }) => {
   const env = readWorkerEnv();
   const concurrency = readConcurrency();
+  const outputLimits = readOutputLimits();
   log.redact(env.valkey.password);
   const valkey = connectValkey({ ...env.valkey, name: "worker" });
   const runner = new JobRunner({
@@ -22,6 +23,7 @@ export const runWorker: Role = async ({ signal }) => {
     // Opened only once `valkey` is up, so a refused password is logged once, by `valkey`.
     openQueueConnection: () => connectValkey({ ...env.valkey, name: "worker-queue" }),
     concurrency,
+    outputLimits,
   });
   try {
     // The readiness probe is the heartbeat: ready once Valkey took the first one.

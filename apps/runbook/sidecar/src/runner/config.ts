@@ -1,12 +1,61 @@
 /**
- * The runner's settings from the worker's environment. Only concurrency is
- * configurable; the rest are constants here, named for what they bound.
+ * The runner's settings from the worker's environment: concurrency and the
+ * bounds of a job's output. The rest are constants here, named for what
+ * they bound.
  */
-import { EnvError, type EnvSource } from "@convoy/sidecar-runtime";
+import type { EnvSource } from "@convoy/sidecar-runtime";
+import { type IntegerSetting, readIntegerSetting } from "../settings.ts";
 
-export const CONCURRENCY_VARIABLE = "RUNBOOK_WORKER_CONCURRENCY";
-export const DEFAULT_CONCURRENCY = 4;
-export const MAX_CONCURRENCY = 64;
+/** `RUNBOOK_WORKER_CONCURRENCY`: how many jobs run at once. */
+export const CONCURRENCY: IntegerSetting = {
+  variable: "RUNBOOK_WORKER_CONCURRENCY",
+  fallback: 4,
+  min: 1,
+  max: 64,
+};
+
+/**
+ * `RUNBOOK_OUTPUT_BACKLOG_ENTRIES`: most entries of a job's output stream the
+ * api has not copied yet (the copier trims what it copied). At it, the worker
+ * stops reading the job's pipes, so the job waits instead of its output being
+ * lost. 4096 entries of at most 16 KiB: 64 MiB at most per job in Valkey.
+ */
+export const OUTPUT_BACKLOG: IntegerSetting = {
+  variable: "RUNBOOK_OUTPUT_BACKLOG_ENTRIES",
+  fallback: 4096,
+  min: 1,
+  max: 1_000_000,
+};
+
+/**
+ * `RUNBOOK_OUTPUT_MAX_BYTES`: most bytes of output kept of one run (UTF-8,
+ * stdout and stderr together). Past it one truncation notice is kept and the
+ * rest is read, counted and dropped; the job runs on to its end.
+ */
+export const OUTPUT_MAX_BYTES: IntegerSetting = {
+  variable: "RUNBOOK_OUTPUT_MAX_BYTES",
+  fallback: 64 * 1024 * 1024,
+  min: 1024,
+  max: 2 ** 40,
+};
+
+/** How a job's output is bounded. */
+export interface OutputLimits {
+  backlogEntries: number;
+  maxBytes: number;
+}
+
+export const DEFAULT_OUTPUT_LIMITS: OutputLimits = {
+  backlogEntries: OUTPUT_BACKLOG.fallback,
+  maxBytes: OUTPUT_MAX_BYTES.fallback,
+};
+
+export function readOutputLimits(source: EnvSource = process.env): OutputLimits {
+  return {
+    backlogEntries: readIntegerSetting(OUTPUT_BACKLOG, source),
+    maxBytes: readIntegerSetting(OUTPUT_MAX_BYTES, source),
+  };
+}
 
 /** Between SIGTERM to a job's process group and SIGKILL, when cancelling it or stopping. */
 export const TERMINATE_GRACE_MS = 3000;
@@ -32,16 +81,10 @@ export const PIPE_DRAIN_MS = 2000;
 /** How long one XREADGROUP blocks waiting for new jobs. */
 export const QUEUE_BLOCK_MS = 1000;
 
+/** How often a job held back by its output backlog asks Valkey again whether the api copied some. */
+export const OUTPUT_BACKLOG_POLL_MS = 100;
+
 /** `RUNBOOK_WORKER_CONCURRENCY`: how many jobs run at once, 1 to 64 (default 4). */
 export function readConcurrency(source: EnvSource = process.env): number {
-  const value = source[CONCURRENCY_VARIABLE];
-  if (value === undefined || value === "") return DEFAULT_CONCURRENCY;
-  const count = /^\d{1,3}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(count >= 1 && count <= MAX_CONCURRENCY)) {
-    throw new EnvError(
-      CONCURRENCY_VARIABLE,
-      `must be an integer from 1 to ${MAX_CONCURRENCY} (got ${JSON.stringify(value)})`,
-    );
-  }
-  return count;
+  return readIntegerSetting(CONCURRENCY, source);
 }

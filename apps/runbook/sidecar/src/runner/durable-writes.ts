@@ -15,12 +15,12 @@ import {
 import {
   encodeOutputEntry,
   JOB_OUTPUT_CHUNK_BYTES,
-  JOB_OUTPUT_MAXLEN,
   JOB_OUTPUT_TTL_SECONDS,
   jobOutputKey,
   type OutputStream,
 } from "../jobs/queue.ts";
 import { pause } from "../roles/role.ts";
+import { OUTPUT_BACKLOG, OUTPUT_BACKLOG_POLL_MS } from "./config.ts";
 import { splitUtf8 } from "./text.ts";
 
 /** After a refused write (e.g. Valkey out of memory), before the next try. */
@@ -119,28 +119,62 @@ export function compareEntryIds(a: EntryId, b: EntryId): number {
  * a lost reply is recognised: if the stream's last id has reached the
  * entry's, the first try landed. Only this writer writes to the stream while
  * the job runs.
+ *
+ * It holds the job back rather than lose output: the api trims what it
+ * copied, so the stream's length is what is not copied yet, and while that
+ * is `backlogEntries` a write waits (and the pump reads no more of the pipe,
+ * so the job's own writes block). It asks Valkey for the length only once
+ * its own count says the limit may be reached; trimming only ever lowers it.
  */
 export class OutputWriter {
   readonly #valkey: ValkeyConnection;
   readonly #abandon: AbortSignal;
   readonly #key: string;
+  readonly #jobId: string;
+  readonly #backlogEntries: number;
+  /** Aborts once holding back is over (the job has exited): `abandon` or this ends a wait. */
+  readonly #released = new AbortController();
+  readonly #waitEnds: AbortSignal;
+  /** Entries that may be appended before the length must be asked again. */
+  #room = 0;
   #last: EntryId = { ms: 0, seq: 0 };
   #tail: Promise<unknown> = Promise.resolve();
 
-  constructor(valkey: ValkeyConnection, jobId: string, abandon: AbortSignal) {
+  constructor(
+    valkey: ValkeyConnection,
+    jobId: string,
+    abandon: AbortSignal,
+    backlogEntries = OUTPUT_BACKLOG.fallback,
+  ) {
     this.#valkey = valkey;
     this.#key = jobOutputKey(jobId);
+    this.#jobId = jobId;
     this.#abandon = abandon;
+    this.#backlogEntries = backlogEntries;
+    this.#waitEnds = AbortSignal.any([abandon, this.#released.signal]);
   }
 
-  /** Appends `text` in entries of at most JOB_OUTPUT_CHUNK_BYTES; resolves once written or given up on. */
+  /**
+   * Appends `text` in entries of at most JOB_OUTPUT_CHUNK_BYTES, each once the
+   * backlog has room; resolves once written or given up on.
+   */
   write(stream: OutputStream, text: string): Promise<void> {
     const pieces = splitUtf8(text, JOB_OUTPUT_CHUNK_BYTES);
     return this.#enqueue(async () => {
       for (const piece of pieces) {
+        if (!(await this.#untilRoom())) return;
         if (!(await this.#append(encodeOutputEntry({ kind: "text", stream, text: piece })))) return;
+        this.#room -= 1;
       }
     });
+  }
+
+  /**
+   * Writes no longer wait for the backlog: the job has exited, so holding it
+   * back is over, and what is left to write is what its pipes still hold.
+   */
+  stopHoldingBack(): void {
+    this.#released.abort();
   }
 
   /** Appends the `end` entry and sets the stream's expiry. */
@@ -151,6 +185,28 @@ export class OutputWriter {
         this.#valkey.command(["EXPIRE", this.#key, String(JOB_OUTPUT_TTL_SECONDS)]),
       );
     });
+  }
+
+  /** False when the writes were given up on while waiting. */
+  async #untilRoom(): Promise<boolean> {
+    let held = false;
+    while (this.#room <= 0 && !this.#released.signal.aborted) {
+      const length = await untilWritten(this.#valkey, this.#waitEnds, "job output backlog", () =>
+        this.#valkey.command(["XLEN", this.#key]),
+      );
+      if (this.#abandon.aborted) return false;
+      if (!length.done) break;
+      const entries = Number(length.value);
+      this.#room = this.#backlogEntries - entries;
+      if (this.#room > 0) break;
+      if (!held) {
+        log.info("job output held back until the api copies it", { id: this.#jobId, entries });
+        held = true;
+      }
+      await pause(OUTPUT_BACKLOG_POLL_MS, this.#waitEnds);
+    }
+    if (held) log.info("job output flowing again", { id: this.#jobId });
+    return !this.#abandon.aborted;
   }
 
   #enqueue(write: () => Promise<void>): Promise<void> {
@@ -165,8 +221,8 @@ export class OutputWriter {
     const result = await untilWritten(this.#valkey, this.#abandon, "job output", async () => {
       for (;;) {
         try {
-          const maxlen = String(JOB_OUTPUT_MAXLEN);
-          await this.#valkey.command(["XADD", this.#key, "MAXLEN", "~", maxlen, idText(id), ...fields]);
+          // No MAXLEN: what is not copied yet must never be trimmed.
+          await this.#valkey.command(["XADD", this.#key, idText(id), ...fields]);
           return;
         } catch (error) {
           if (!(error instanceof ValkeyReplyError)) {

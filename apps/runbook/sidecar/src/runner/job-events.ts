@@ -32,6 +32,8 @@ export interface Finish {
   outcome: JobOutcome;
   exitCode: number | null;
   reason: string | null;
+  /** Output bytes the run's cap dropped; absent when it never ran. */
+  droppedOutputBytes?: number;
 }
 
 /** The job's `finished` event, then its queue entry's acknowledgement, in that order. */

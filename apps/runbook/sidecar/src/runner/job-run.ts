@@ -5,11 +5,19 @@
  */
 import { log, type ValkeyConnection } from "@convoy/sidecar-runtime";
 import { JOB_OUTPUT_CHUNK_BYTES, JOB_RUNNING, type OutputStream, type QueuedJob } from "../jobs/queue.ts";
-import { OUTPUT_FLUSH_MS, PIPE_DRAIN_MS, PROGRESS_INTERVAL_MS, TERMINATE_GRACE_MS } from "./config.ts";
+import {
+  DEFAULT_OUTPUT_LIMITS,
+  OUTPUT_FLUSH_MS,
+  type OutputLimits,
+  PIPE_DRAIN_MS,
+  PROGRESS_INTERVAL_MS,
+  TERMINATE_GRACE_MS,
+} from "./config.ts";
 import type { OrderedWrites } from "./durable-writes.ts";
 import { OutputWriter } from "./durable-writes.ts";
 import { eventCommand, type Finish, finishCommands, finishFromExit } from "./job-events.ts";
 import { JobSpawnError, type SpawnedJob, spawnJob } from "./job-process.ts";
+import { OutputBudget, truncationNotice } from "./output-budget.ts";
 import { pumpOutput } from "./output-pump.ts";
 import { encodeRunningJob, type RunningJobRecord, signalGroup } from "./process-group.ts";
 import { ProgressThrottle } from "./progress-throttle.ts";
@@ -22,6 +30,8 @@ export interface JobRunContext {
   abandon: AbortSignal;
   deathSignalPrefix: readonly string[];
   env?: Readonly<Record<string, string | undefined>>;
+  /** How much output waits for the api, and how much a run keeps; the defaults when absent. */
+  outputLimits?: OutputLimits;
 }
 
 /** Why the worker ended a job that had not ended on its own. */
@@ -66,7 +76,14 @@ export class JobRun {
     const { job } = this;
     const { writes } = this.#context;
     const startedAt = performance.now();
-    const output = new OutputWriter(this.#context.valkey, job.id, this.#context.abandon);
+    const limits = this.#context.outputLimits ?? DEFAULT_OUTPUT_LIMITS;
+    const output = new OutputWriter(
+      this.#context.valkey,
+      job.id,
+      this.#context.abandon,
+      limits.backlogEntries,
+    );
+    const budget = new OutputBudget(limits.maxBytes);
 
     let spawned: SpawnedJob;
     try {
@@ -100,7 +117,11 @@ export class JobRun {
     const pump = (source: ReadableStream<Uint8Array>, stream: OutputStream) => {
       const lines = new ProgressLineScanner();
       return pumpOutput(source, {
-        write: (text) => output.write(stream, text),
+        write: async (text) => {
+          const kept = budget.take(text);
+          if (kept.text !== "") await output.write(stream, kept.text);
+          if (kept.truncated) await output.write("stderr", truncationNotice(budget.maxBytes));
+        },
         onText: (text) => {
           for (const value of lines.push(text)) progress.push(value);
         },
@@ -118,6 +139,8 @@ export class JobRun {
 
     await spawned.process.exited;
     this.#exited = true;
+    // What is left is what the pipes hold: written now, not held for the api.
+    output.stopHoldingBack();
     if (this.#killTimer !== null) clearTimeout(this.#killTimer);
     // Whatever it left behind in its group would hold the pipes open forever.
     signalGroup(spawned.pgid, "SIGKILL");
@@ -132,7 +155,7 @@ export class JobRun {
       this.#termination === null
         ? finishFromExit(exitCode, signalCode === null ? null : String(signalCode))
         : { ...TERMINATION_FINISH[this.#termination], exitCode };
-    await this.#report(finish, startedAt);
+    await this.#report({ ...finish, droppedOutputBytes: budget.droppedBytes }, startedAt);
   }
 
   async #report(finish: Finish, startedAt: number): Promise<void> {
@@ -145,6 +168,7 @@ export class JobRun {
       outcome: finish.outcome,
       exitCode: finish.exitCode ?? "none",
       ms: Math.round(performance.now() - startedAt),
+      droppedBytes: finish.droppedOutputBytes || undefined,
       reported: landed ? undefined : "no (valkey unavailable; the next worker reports it interrupted)",
     });
   }

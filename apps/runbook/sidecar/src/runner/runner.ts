@@ -24,7 +24,13 @@ import {
   streamEntries,
 } from "../jobs/queue.ts";
 import { pause } from "../roles/role.ts";
-import { ABANDON_WRITES_AFTER_MS, CANCEL_POLL_MS, QUEUE_BLOCK_MS, RUNNING_REASSERT_MS } from "./config.ts";
+import {
+  ABANDON_WRITES_AFTER_MS,
+  CANCEL_POLL_MS,
+  type OutputLimits,
+  QUEUE_BLOCK_MS,
+  RUNNING_REASSERT_MS,
+} from "./config.ts";
 import { OrderedWrites, OutputWriter, untilWritten } from "./durable-writes.ts";
 import { ackCommand, type Finish, finishCommands, JOB_QUEUE_CONSUMER } from "./job-events.ts";
 import { findDeathSignalPrefix } from "./job-process.ts";
@@ -44,6 +50,8 @@ export interface JobRunnerOptions {
   concurrency: number;
   /** The worker's environment, which jobs get without its secrets. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** How a job's output is bounded (RUNBOOK_OUTPUT_*); the defaults when absent. */
+  outputLimits?: OutputLimits;
 }
 
 interface Running {
@@ -90,7 +98,14 @@ export class JobRunner {
       if (deathSignalPrefix.length === 0) {
         log.warn("jobs will not die with the worker (no setpriv --pdeathsig); the next start cleans up");
       }
-      const context = { valkey, writes, abandon: abandon.signal, deathSignalPrefix, env: this.#options.env };
+      const context = {
+        valkey,
+        writes,
+        abandon: abandon.signal,
+        deathSignalPrefix,
+        env: this.#options.env,
+        outputLimits: this.#options.outputLimits,
+      };
 
       if (!(await this.#ensureGroup(signal))) return;
       if (!(await recoverPendingJobs({ valkey, writes, abandon: abandon.signal, signal }))) return;

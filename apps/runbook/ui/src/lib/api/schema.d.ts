@@ -152,6 +152,8 @@ export interface components {
             startedAt: string | null;
             /** Format: date-time */
             finishedAt: string | null;
+            /** @description Bytes of output the run wrote past its cap (RUNBOOK_OUTPUT_MAX_BYTES), read and dropped; its output then ends in one truncation notice on stderr. Counted once the run has ended */
+            outputDroppedBytes: number;
         };
         CreateJob: {
             /**
