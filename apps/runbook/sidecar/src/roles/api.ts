@@ -5,7 +5,8 @@
  * answers without it, and reports it as down meanwhile. Beside the server run
  * the loops that connect jobs to the worker: the dispatcher (SQLite →
  * Valkey's queue), the events reader (the worker's events → SQLite) and the
- * output copier (each job's output stream → SQLite).
+ * output copier (each job's output stream → SQLite); and, Valkey or not,
+ * retention (pruning the oldest ended runs).
  */
 import {
   connectValkey,
@@ -24,12 +25,15 @@ import { runJobEvents } from "../jobs/events.ts";
 import { JobOutputReader } from "../jobs/output.ts";
 import { runOutputCopier } from "../jobs/output-copier.ts";
 import { OutputStore } from "../jobs/output-store.ts";
+import { readRetentionPolicy, runRetention } from "../jobs/retention.ts";
+import { RetentionStore } from "../jobs/retention-store.ts";
 import type { JobQueue } from "../jobs/routes.ts";
 import { JobStore } from "../jobs/store.ts";
 import { type Role, untilAborted } from "./role.ts";
 
 export const runApi: Role = async ({ signal }) => {
   const env = readApiEnv();
+  const retention = readRetentionPolicy();
   log.redact(env.token);
   if (env.valkey !== null) log.redact(env.valkey.password);
   if (env.backchannel !== null) log.redact(env.backchannel.token);
@@ -67,15 +71,22 @@ export const runApi: Role = async ({ signal }) => {
     });
     const events = queue && connect("api-events");
     const copier = queue && connect("api-output-copier");
-    // Without Valkey nothing runs jobs: the server alone serves until asked to stop.
+    const announce = announceJobChanges(backchannel);
+    const pruning = runRetention(new RetentionStore(db), retention, signal, (jobs) => {
+      // Windows reload the list on any change; one announcement per pass is enough.
+      const last = jobs.at(-1);
+      if (last !== undefined) announce([{ id: last, kind: "status" }]);
+    });
+    // Without Valkey nothing runs jobs: the server and retention alone run until asked to stop.
     const loops =
       queue && events && copier
         ? Promise.all([
             queue.dispatcher.run(signal),
-            runJobEvents(store, events, signal, announceJobChanges(backchannel)),
+            runJobEvents(store, events, signal, announce),
             runOutputCopier(outputs, copier, signal),
+            pruning,
           ])
-        : untilAborted(signal);
+        : Promise.all([untilAborted(signal), pruning]);
     // A loop fails only when going on cannot help (Valkey refused the password).
     await Promise.race([untilAborted(signal), loops]);
     // Lets requests in flight finish before the database and Valkey close under them.
