@@ -52,6 +52,8 @@ pub enum ConfigError {
     OneShotRestart { sidecar: String },
     #[error("{sidecar}: its program needs exactly one of externalBin, resource or system")]
     ProgramSource { sidecar: String },
+    #[error("{sidecar}: its program is {program:?}, which is not one of `programs`")]
+    UnknownProgram { sidecar: String, program: String },
     #[error("could not start {program} for {sidecar}: {reason}")]
     MissingProgram {
         sidecar: String,
@@ -91,6 +93,7 @@ impl ConfigError {
             | Self::NoPort { sidecar }
             | Self::OneShotRestart { sidecar }
             | Self::ProgramSource { sidecar }
+            | Self::UnknownProgram { sidecar, .. }
             | Self::MissingProgram { sidecar, .. }
             | Self::BadOverride { sidecar, .. }
             | Self::NotAPort { sidecar, .. }

@@ -15,7 +15,7 @@ mod template;
 use std::{collections::BTreeMap, path::Path};
 
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{de, Deserialize, Deserializer};
 
 pub use error::ConfigError;
 pub use resolve::{LaunchContext, LaunchPlan, Secrets};
@@ -30,6 +30,10 @@ pub struct SupervisorConfig {
     /// independent ones start side by side, and the declared order is kept
     /// where nothing else decides it. They stop in reverse.
     pub sidecars: Vec<SidecarConfig>,
+    /// Programs that several sidecars run (one executable in several
+    /// roles, say), by name: a sidecar's `program` may be one of these names.
+    #[serde(default)]
+    pub programs: BTreeMap<String, ProgramConfig>,
 }
 
 /// One sidecar.
@@ -51,9 +55,10 @@ pub struct SidecarConfig {
     /// declared here overrides or extends them.
     #[serde(default)]
     pub preset: Option<Preset>,
-    /// What to run. Optional only with a preset that names one.
+    /// What to run: a program, or the name of one in `programs`. Optional
+    /// only with a preset that names one.
     #[serde(default)]
-    pub program: Option<ProgramConfig>,
+    pub program: Option<ProgramRef>,
     /// Arguments (after the preset's, if any). Never a secret.
     #[serde(default)]
     pub args: Vec<String>,
@@ -98,6 +103,36 @@ pub enum Preset {
     /// it answers `AUTH` and `PING`; 5 s grace, 10 s to become ready; run as
     /// `valkey-server`, else `redis-server`, from `PATH`.
     Valkey,
+}
+
+/// A sidecar's program, given in place or by its name in `programs`.
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[schemars(untagged)]
+pub enum ProgramRef {
+    Named(String),
+    Inline(ProgramConfig),
+}
+
+/// By hand rather than `untagged`, whose one message for every mistake
+/// ("did not match any variant") would hide what is wrong inside a program.
+impl<'de> Deserialize<'de> for ProgramRef {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> de::Visitor<'de> for Visitor {
+            type Value = ProgramRef;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a program, or the name of one in `programs`")
+            }
+            fn visit_str<E: de::Error>(self, name: &str) -> Result<ProgramRef, E> {
+                Ok(ProgramRef::Named(name.to_owned()))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<ProgramRef, A::Error> {
+                ProgramConfig::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(ProgramRef::Inline)
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// Where the program comes from: exactly one of `externalBin`, `resource`
@@ -258,7 +293,7 @@ impl SupervisorConfig {
         crate::graph::order(&nodes)?;
         let mut fixed: BTreeMap<u16, &str> = BTreeMap::new();
         for sidecar in &self.sidecars {
-            sidecar.check_program()?;
+            self.check_program(sidecar)?;
             for (field, text) in sidecar.templates() {
                 let template =
                     Template::parse(text).map_err(|reason| ConfigError::BadTemplate {
@@ -334,6 +369,52 @@ impl SupervisorConfig {
             }
             _ => Ok(()),
         }
+    }
+
+    /// The sidecar's program, looked up in `programs` if it names one;
+    /// `None` when it has none of its own (a preset's is used).
+    fn program_of<'a>(
+        &'a self,
+        sidecar: &'a SidecarConfig,
+    ) -> Result<Option<&'a ProgramConfig>, ConfigError> {
+        match &sidecar.program {
+            None => Ok(None),
+            Some(ProgramRef::Inline(program)) => Ok(Some(program)),
+            Some(ProgramRef::Named(name)) => {
+                self.programs
+                    .get(name)
+                    .map(Some)
+                    .ok_or_else(|| ConfigError::UnknownProgram {
+                        sidecar: sidecar.name.clone(),
+                        program: name.clone(),
+                    })
+            }
+        }
+    }
+
+    fn check_program(&self, sidecar: &SidecarConfig) -> Result<(), ConfigError> {
+        let Some(program) = self.program_of(sidecar)? else {
+            return match sidecar.preset {
+                Some(_) => Ok(()),
+                None => Err(ConfigError::ProgramSource {
+                    sidecar: sidecar.name.clone(),
+                }),
+            };
+        };
+        let sources = [
+            program.external_bin.is_some(),
+            program.resource.is_some(),
+            program
+                .system
+                .as_ref()
+                .is_some_and(|names| !names.is_empty()),
+        ];
+        if sources.iter().filter(|&&s| s).count() != 1 {
+            return Err(ConfigError::ProgramSource {
+                sidecar: sidecar.name.clone(),
+            });
+        }
+        Ok(())
     }
 
     /// The names, in declared order.
@@ -419,31 +500,6 @@ impl SidecarConfig {
     fn preset_password(&self) -> Option<String> {
         self.preset
             .map(|Preset::Valkey| format!("{}-password", self.name))
-    }
-
-    fn check_program(&self) -> Result<(), ConfigError> {
-        let Some(program) = &self.program else {
-            return match self.preset {
-                Some(_) => Ok(()),
-                None => Err(ConfigError::ProgramSource {
-                    sidecar: self.name.clone(),
-                }),
-            };
-        };
-        let sources = [
-            program.external_bin.is_some(),
-            program.resource.is_some(),
-            program
-                .system
-                .as_ref()
-                .is_some_and(|names| !names.is_empty()),
-        ];
-        if sources.iter().filter(|&&s| s).count() != 1 {
-            return Err(ConfigError::ProgramSource {
-                sidecar: self.name.clone(),
-            });
-        }
-        Ok(())
     }
 }
 

@@ -144,7 +144,7 @@ impl LaunchContext {
         let mut specs = Vec::new();
         let mut valkeys = Vec::new();
         for sidecar in &config.sidecars {
-            let (program, leading) = self.program(sidecar)?;
+            let (program, leading) = self.program(config, sidecar)?;
             let mut spec = SidecarSpec::new(&sidecar.name, program).args(leading);
             if let Some(Preset::Valkey) = sidecar.preset {
                 let valkey = values.valkey(sidecar)?;
@@ -225,9 +225,13 @@ impl LaunchContext {
     }
 
     /// The program and any arguments that go before the sidecar's own.
-    fn program(&self, sidecar: &SidecarConfig) -> Result<(PathBuf, Vec<String>), ConfigError> {
+    fn program(
+        &self,
+        config: &SupervisorConfig,
+        sidecar: &SidecarConfig,
+    ) -> Result<(PathBuf, Vec<String>), ConfigError> {
         let preset_default;
-        let program = match (&sidecar.program, sidecar.preset) {
+        let program = match (config.program_of(sidecar)?, sidecar.preset) {
             (Some(program), _) => program,
             (None, Some(Preset::Valkey)) => {
                 preset_default = ProgramConfig {

@@ -36,14 +36,15 @@ fn example() -> Value {
             },
             {
                 "name": "worker",
-                "program": { "externalBin": "app-sidecar" },
+                "program": "app",
                 "args": ["worker"],
                 "dependsOn": ["api"],
                 "ready": { "line": { "prefix": "ready" } },
                 "restart": { "mode": "always", "maxRestarts": 2 },
                 "graceMs": 1000
             }
-        ]
+        ],
+        "programs": { "app": { "externalBin": "app-sidecar" } }
     })
 }
 
@@ -197,9 +198,8 @@ fn overrides_from_the_environment_win() {
 fn development_builds_run_the_interpreter_on_the_script() {
     let install = Install::new();
     std::fs::write(install.0.join("main.ts"), "").expect("script");
-    let config = with(3, |worker| {
-        worker["program"]["dev"] = json!({ "interpreter": "sh", "script": "main.ts" });
-    });
+    let mut config = example();
+    config["programs"]["app"]["dev"] = json!({ "interpreter": "sh", "script": "main.ts" });
     let mut context = install.context();
     assert_eq!(
         plan_with(&context, &config).expect("plan").specs[3].args,
@@ -211,6 +211,42 @@ fn development_builds_run_the_interpreter_on_the_script() {
     assert_eq!(worker.program, PathBuf::from("/usr/bin/sh"));
     let script = install.0.join("main.ts").display().to_string();
     assert_eq!(worker.args, [script, "worker".to_owned()]);
+    assert_eq!(worker.program, PathBuf::from("/usr/bin/sh"));
+}
+
+#[test]
+fn a_shared_program_is_found_by_name() {
+    let install = Install::new();
+    let plan = plan_with(&install.context(), &example()).expect("plan");
+    assert_eq!(plan.specs[3].program, install.0.join("app-sidecar"));
+    let unknown = with(3, |worker| worker["program"] = json!("ghost"));
+    assert_eq!(
+        parse(&unknown),
+        Err(ConfigError::UnknownProgram {
+            sidecar: "worker".into(),
+            program: "ghost".into()
+        })
+    );
+    let mut bad = example();
+    bad["programs"]["app"] = json!({ "externalBin": "a", "resource": "b" });
+    assert_eq!(
+        parse(&bad),
+        Err(ConfigError::ProgramSource {
+            sidecar: "worker".into()
+        })
+    );
+    let wrong = with(3, |worker| worker["program"] = json!(["app"]));
+    assert!(matches!(
+        parse(&wrong),
+        Err(ConfigError::Invalid { path, message })
+            if path == "sidecars[3].program" && message.contains("the name of one in `programs`")
+    ));
+    let typo = with(2, |api| api["program"]["externalbin"] = json!("x"));
+    assert!(matches!(
+        parse(&typo),
+        Err(ConfigError::Invalid { path, message })
+            if path == "sidecars[2].program.externalbin" && message.contains("unknown field")
+    ));
 }
 
 // Each bad configuration is named.
