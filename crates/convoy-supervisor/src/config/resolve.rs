@@ -56,7 +56,7 @@ impl Secrets {
 }
 
 /// What a launch resolves placeholders and programs against.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct LaunchContext {
     /// This launch's private (0700) directory: `{runtimeDir}`.
     pub runtime_dir: PathBuf,
@@ -71,6 +71,20 @@ pub struct LaunchContext {
     pub dev_dir: Option<PathBuf>,
     /// The environment that overrides and `PATH` are read from.
     pub env: BTreeMap<String, String>,
+}
+
+/// The environment's names only: its values may be anyone's secrets.
+impl std::fmt::Debug for LaunchContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LaunchContext")
+            .field("runtime_dir", &self.runtime_dir)
+            .field("data_dir", &self.data_dir)
+            .field("exe_dir", &self.exe_dir)
+            .field("resource_dir", &self.resource_dir)
+            .field("dev_dir", &self.dev_dir)
+            .field("env", &self.env.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 /// One launch's sidecars, ready for [`Supervisor::start_all`](crate::Supervisor::start_all).

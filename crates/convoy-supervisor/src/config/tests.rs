@@ -75,7 +75,8 @@ impl Install {
             runtime_dir: PathBuf::from("/run/app-x"),
             data_dir: PathBuf::from("/data"),
             exe_dir: Some(self.0.clone()),
-            env: BTreeMap::from([("PATH".to_owned(), "/usr/bin:/bin".to_owned())]),
+            // /bin/sh is there with or without a merged /usr.
+            env: BTreeMap::from([("PATH".to_owned(), "/nonexistent:/bin".to_owned())]),
             ..LaunchContext::default()
         }
     }
@@ -138,7 +139,7 @@ fn a_good_configuration_resolves_to_specs() {
         }
     );
     assert_eq!(config.names(), ["cache", "migrate", "api", "worker"]);
-    assert_eq!(cache.program, PathBuf::from("/usr/bin/sh"));
+    assert_eq!(cache.program, PathBuf::from("/bin/sh"));
 }
 
 #[test]
@@ -177,6 +178,21 @@ fn secrets_are_long_per_launch_and_provided_ones_are_kept() {
 }
 
 #[test]
+fn debug_output_holds_no_secret() {
+    let install = Install::new();
+    let mut context = install.context();
+    context.env.insert("SOME_TOKEN".into(), "hunter2".into());
+    let config = parse(&example()).expect("valid");
+    let secrets = Secrets::generate(&config, BTreeMap::new()).expect("secrets");
+    let shown = format!("{context:?} {secrets:?}");
+    assert!(shown.contains("SOME_TOKEN") && shown.contains("api-token"));
+    assert!(!shown.contains("hunter2"));
+    for secret in secrets.values() {
+        assert!(!shown.contains(&secret));
+    }
+}
+
+#[test]
 fn overrides_from_the_environment_win() {
     let install = Install::new();
     let mut context = install.context();
@@ -208,10 +224,9 @@ fn development_builds_run_the_interpreter_on_the_script() {
     );
     context.dev_dir = Some(install.0.clone());
     let worker = &plan_with(&context, &config).expect("plan").specs[3];
-    assert_eq!(worker.program, PathBuf::from("/usr/bin/sh"));
+    assert_eq!(worker.program, PathBuf::from("/bin/sh"));
     let script = install.0.join("main.ts").display().to_string();
     assert_eq!(worker.args, [script, "worker".to_owned()]);
-    assert_eq!(worker.program, PathBuf::from("/usr/bin/sh"));
 }
 
 #[test]
