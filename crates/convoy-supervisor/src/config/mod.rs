@@ -39,13 +39,21 @@ pub struct SupervisorConfig {
 /// One sidecar.
 ///
 /// Strings in `args`, `env`, `socket` and the readiness probe may hold
-/// placeholders, filled in at each launch: `{port:<sidecar>}` (that sidecar's
-/// port), `{socket:<sidecar>}` (its Unix socket), `{secret:<name>}` (a 256-bit
-/// secret generated for this launch, the same wherever the name recurs;
-/// allowed only in `env` and a probe's password, so it never reaches argv, and
-/// redacted from every log line), `{runtimeDir}` (this launch's private 0700
-/// directory) and `{dataDir}` (the app's data directory). `{{` and `}}` are
-/// literal braces; any other placeholder is an error.
+/// placeholders, filled in at each launch:
+///
+/// - `{port:<sidecar>}`: that sidecar's port.
+///
+/// - `{socket:<sidecar>}`: its Unix socket.
+///
+/// - `{secret:<name>}`: a 256-bit secret generated for this launch, the same
+///   wherever the name recurs; allowed only in `env` and a probe's password,
+///   so it never reaches argv, and redacted from every log line.
+///
+/// - `{runtimeDir}`: this launch's private 0700 directory.
+///
+/// - `{dataDir}`: the app's data directory.
+///
+/// `{{` and `}}` are literal braces; any other placeholder is an error.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SidecarConfig {
@@ -109,7 +117,9 @@ pub enum Preset {
 #[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
 #[schemars(untagged)]
 pub enum ProgramRef {
+    /// The name of a program in `programs`.
     Named(String),
+    /// The program itself.
     Inline(ProgramConfig),
 }
 
@@ -170,6 +180,7 @@ pub struct DevProgram {
     /// An environment variable that, when set, names the interpreter instead.
     #[serde(default)]
     pub override_env: Option<String>,
+    /// The script the interpreter runs; the sidecar's `args` follow it.
     pub script: String,
 }
 
@@ -183,21 +194,30 @@ pub enum ReadyConfig {
     Exit,
     /// When a TCP connection to 127.0.0.1 succeeds.
     Tcp {
-        /// Default: the sidecar's own port.
+        /// A port number or `{port:<sidecar>}`; default: the sidecar's own port.
         #[serde(default)]
         port: Option<String>,
     },
     /// When `GET http://127.0.0.1:<port><path>` answers 200.
     Http {
+        /// The request's path, such as `/health`.
         path: String,
-        /// Default: the sidecar's own port.
+        /// A port number or `{port:<sidecar>}`; default: the sidecar's own port.
         #[serde(default)]
         port: Option<String>,
     },
     /// When a Redis-protocol server on a Unix socket answers `AUTH` and `PING`.
-    RedisPing { socket: String, password: String },
+    RedisPing {
+        /// The socket's path, such as `{socket:<sidecar>}`.
+        socket: String,
+        /// The password for `AUTH`, such as `{secret:<name>}`.
+        password: String,
+    },
     /// When it prints a line starting with `prefix` (after each start).
-    Line { prefix: String },
+    Line {
+        /// The text the line starts with.
+        prefix: String,
+    },
 }
 
 /// Restarts after an exit: exponential backoff within a budget.
@@ -221,6 +241,7 @@ pub struct RestartConfig {
     pub max_backoff_ms: Option<u64>,
 }
 
+/// After which exits a sidecar is started again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum RestartModeConfig {
@@ -236,6 +257,8 @@ pub enum RestartModeConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct PortConfig {
+    /// This port at every launch instead of a free one; `overrideEnv` wins
+    /// over it, and no two sidecars may fix the same one.
     #[serde(default)]
     pub fixed: Option<u16>,
     /// An environment variable that, when set, gives the port instead.
