@@ -35,12 +35,19 @@ describe("docs/configuration.md", () => {
   test("no longer matches once the schema gains a documented field", () => {
     const schema = committedSchema();
     const sidecar = sidecarConfig(schema);
+    expect(Object.keys(sidecar.properties ?? {})).not.toContain("addedByTheTest");
     sidecar.properties = {
       ...sidecar.properties,
-      cpuShares: { description: "Its share of the CPU.", default: null, type: ["integer", "null"] },
+      addedByTheTest: {
+        description: "A field the Rust types gained.",
+        default: null,
+        type: ["integer", "null"],
+      },
     };
     const page = generate(schema);
-    expect(page).toContain("| `cpuShares` | integer or `null` | optional | Its share of the CPU. |");
+    expect(page).toContain(
+      "| `addedByTheTest` | integer or `null` | optional | A field the Rust types gained. |",
+    );
     expect(page).not.toBe(read(OUT_PATH));
   });
 
