@@ -6,11 +6,13 @@
 #   back-channel protocol -> packages/sidecar-runtime/src/backchannel-protocol.ts
 #   api zod schemas       -> apps/runbook/sidecar/openapi.json     (OpenAPI 3.1)
 #   openapi.json          -> apps/runbook/ui/src/lib/api/schema.d.ts (openapi-typescript)
+#   config.schema.json + Runbook's section -> docs/configuration.md (docs/config-reference.ts)
 # With --check, regenerates into a temporary place and fails if anything committed differs.
 source "$(dirname "$0")/lib.sh"
 
 OPENAPI="$ROOT/apps/runbook/sidecar/openapi.json"
 SCHEMA="$ROOT/apps/runbook/ui/src/lib/api/schema.d.ts"
+CONFIG_REFERENCE="$ROOT/docs/configuration.md"
 
 if [ "${1:-}" = "--check" ]; then
   tmp="$(mktemp -d)"
@@ -27,6 +29,12 @@ if [ "${1:-}" = "--check" ]; then
   diff -u "$OPENAPI" "$tmp/openapi.json" || drift=1
   diff -u "$SCHEMA" "$tmp/schema.d.ts" || drift=1
   [ "$drift" -eq 0 ] || die "generated API files are out of date: run 'npm run generate' and commit the result"
+  step "Checking docs/configuration.md against config.schema.json"
+  bun "$ROOT/docs/config-reference.ts" "$tmp/configuration.md"
+  diff -u "$CONFIG_REFERENCE" "$tmp/configuration.md" ||
+    die "docs/configuration.md is out of date with config.schema.json or Runbook's tauri.conf.json: run 'npm run generate' and commit the result"
+  # The generator's own tests: that it renders what the schema adds, so this diff can fail.
+  (cd "$ROOT/docs" && bun test config-reference)
   echo "generated files are current"
   exit 0
 fi
@@ -39,3 +47,5 @@ UPDATE_BINDINGS=1 cargo test -p convoy-backchannel --lib typescript_protocol_is_
 step "Generating openapi.json and schema.d.ts"
 bun "$ROOT/apps/runbook/sidecar/src/openapi.ts" "$OPENAPI"
 openapi-typescript "$OPENAPI" --output "$SCHEMA" --silent
+step "Generating docs/configuration.md"
+bun "$ROOT/docs/config-reference.ts" "$CONFIG_REFERENCE"

@@ -23,7 +23,7 @@ run() {
 
 typecheck() {
   local pkg
-  for pkg in packages/sidecar-runtime apps/runbook/sidecar apps/runbook/ui; do
+  for pkg in packages/sidecar-runtime apps/runbook/sidecar apps/runbook/ui docs; do
     tsc --noEmit -p "$pkg" || return 1
   done
 }
