@@ -50,6 +50,10 @@ pub enum ConfigError {
     NoPort { sidecar: String },
     #[error("{sidecar}: a one-shot step (\"ready\": \"exit\") is never restarted, so it takes no restart policy")]
     OneShotRestart { sidecar: String },
+    #[error("{sidecar}: it is exposed to windows, so it needs a port, and it declares none")]
+    ExposeWithoutPort { sidecar: String },
+    #[error("{sidecar}: its exposed token {{secret:{secret}}} does not reach it through its env")]
+    ExposedTokenNotInEnv { sidecar: String, secret: String },
     #[error("{sidecar}: its program needs exactly one of externalBin, resource or system")]
     ProgramSource { sidecar: String },
     #[error("{sidecar}: its program is {program:?}, which is not one of `programs`")]
@@ -92,6 +96,8 @@ impl ConfigError {
             | Self::SecretOutsideEnv { sidecar, .. }
             | Self::NoPort { sidecar }
             | Self::OneShotRestart { sidecar }
+            | Self::ExposeWithoutPort { sidecar }
+            | Self::ExposedTokenNotInEnv { sidecar, .. }
             | Self::ProgramSource { sidecar }
             | Self::UnknownProgram { sidecar, .. }
             | Self::MissingProgram { sidecar, .. }

@@ -98,6 +98,19 @@ pub struct SidecarConfig {
     /// An environment variable that, when set, gives `readyTimeoutMs` instead.
     #[serde(default)]
     pub ready_timeout_override_env: Option<String>,
+    /// Windows may ask for its base URL and token (the plugin's `endpoint`
+    /// command, granted by a capability): for the HTTP server a UI talks to.
+    #[serde(default)]
+    pub expose: Option<ExposeConfig>,
+}
+
+/// What a window gets of an exposed sidecar: `http://127.0.0.1:<port>` and a token.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ExposeConfig {
+    /// The name of the secret (`{secret:<name>}`) the sidecar checks as its
+    /// bearer token; it must reach the sidecar through its `env`.
+    pub token: String,
 }
 
 /// Launch settings for a well-known server.
@@ -342,6 +355,19 @@ impl SupervisorConfig {
                     sidecar: sidecar.name.clone(),
                 });
             }
+            if let Some(expose) = &sidecar.expose {
+                if sidecar.port.is_none() {
+                    return Err(ConfigError::ExposeWithoutPort {
+                        sidecar: sidecar.name.clone(),
+                    });
+                }
+                if !sidecar.env_secrets().contains(&expose.token) {
+                    return Err(ConfigError::ExposedTokenNotInEnv {
+                        sidecar: sidecar.name.clone(),
+                        secret: expose.token.clone(),
+                    });
+                }
+            }
             if let Some(port) = sidecar.port.as_ref().and_then(|p| p.fixed) {
                 if let Some(first) = fixed.insert(port, &sidecar.name) {
                     return Err(ConfigError::PortUsedTwice {
@@ -508,6 +534,22 @@ impl SidecarConfig {
             _ => {}
         }
         out
+    }
+
+    /// The `{secret:…}` names its `env` uses.
+    fn env_secrets(&self) -> Vec<String> {
+        self.env
+            .values()
+            .filter_map(|text| Template::parse(text).ok())
+            .flat_map(|t| {
+                t.placeholders()
+                    .filter_map(|p| match p {
+                        Placeholder::Secret(name) => Some(name.clone()),
+                        _ => None,
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
     }
 
     /// Its socket's path, before placeholders are filled in.

@@ -536,3 +536,39 @@ fn the_schema_describes_the_configuration() {
     assert_eq!(sidecar["additionalProperties"], false);
     assert!(sidecar["properties"]["dependsOn"].is_object());
 }
+
+#[test]
+fn an_exposed_sidecar_names_its_token_and_has_a_port() {
+    let exposed = with(2, |api| api["expose"] = json!({ "token": "api-token" }));
+    let config = parse(&exposed).expect("valid");
+    let api = config
+        .sidecars
+        .iter()
+        .find(|s| s.name == "api")
+        .expect("api");
+    assert_eq!(
+        api.expose.as_ref().map(|e| e.token.as_str()),
+        Some("api-token")
+    );
+
+    let portless = with(2, |api| {
+        api["expose"] = json!({ "token": "api-token" });
+        api["ready"] = json!("started");
+        api.as_object_mut().expect("object").remove("port");
+        api["args"] = json!(["api"]);
+    });
+    assert_eq!(
+        parse(&portless),
+        Err(ConfigError::ExposeWithoutPort {
+            sidecar: "api".into()
+        })
+    );
+    let elsewhere = with(2, |api| api["expose"] = json!({ "token": "cache-token" }));
+    assert_eq!(
+        parse(&elsewhere),
+        Err(ConfigError::ExposedTokenNotInEnv {
+            sidecar: "api".into(),
+            secret: "cache-token".into()
+        })
+    );
+}
