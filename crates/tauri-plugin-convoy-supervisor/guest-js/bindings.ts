@@ -10,9 +10,33 @@ export const commands = {
 	restart: (name: string) => typedError<null, SidecarError>(__TAURI_INVOKE("plugin:convoy-supervisor|restart", { name })),
 	/**  The last `limit` lines a sidecar printed (secrets redacted). */
 	logs: (name: string, limit: number) => typedError<SidecarLogs, SidecarError>(__TAURI_INVOKE("plugin:convoy-supervisor|logs", { name, limit })),
+	/**
+	 *  An exposed sidecar's base URL and token (`expose` in its configuration),
+	 *  once it is ready. Grant `allow-endpoint` only to windows that talk to it.
+	 */
+	endpoint: (name: string) => typedError<Endpoint, EndpointError>(__TAURI_INVOKE("plugin:convoy-supervisor|endpoint", { name })),
 };
 
 /* Types */
+/**
+ *  How a window reaches an exposed sidecar: its loopback base URL and this
+ *  launch's bearer token.
+ */
+export type Endpoint = {
+	/**  `http://127.0.0.1:<port>`, no trailing slash. */
+	baseUrl: string,
+	token: string,
+};
+
+/**  Why `endpoint` has no answer. The UI switches on `type`. */
+export type EndpointError = 
+/**  No sidecar has this name. */
+{ type: "UnknownSidecar"; name: string } | 
+/**  Its configuration does not expose it to windows. */
+{ type: "NotExposed"; name: string } | 
+/**  It is not ready (yet, or at the moment: starting, restarting, failed). */
+{ type: "NotReady"; name: string };
+
 /**  Every error the plugin's commands return. The UI switches on `type`. */
 export type SidecarError = 
 /**  No sidecar has this name. */

@@ -3,8 +3,8 @@
 use tauri::State;
 
 use crate::{
-    error::{Error, Result},
-    models::{count, SidecarLogs, SidecarStatus},
+    error::{EndpointError, Error, Result},
+    models::{count, Endpoint, SidecarLogs, SidecarStatus},
     Sidecars,
 };
 
@@ -43,4 +43,15 @@ pub fn logs(sidecars: State<'_, Sidecars>, name: String, limit: u32) -> Result<S
         lines,
         total: count(total),
     })
+}
+
+/// An exposed sidecar's base URL and token (`expose` in its configuration),
+/// once it is ready. Grant `allow-endpoint` only to windows that talk to it.
+#[tauri::command]
+#[specta::specta]
+pub fn endpoint(
+    sidecars: State<'_, Sidecars>,
+    name: String,
+) -> std::result::Result<Endpoint, EndpointError> {
+    sidecars.endpoint(&name)
 }

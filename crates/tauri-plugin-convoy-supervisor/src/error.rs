@@ -26,4 +26,19 @@ impl From<convoy_supervisor::SupervisorError> for Error {
     }
 }
 
+/// Why `endpoint` has no answer. The UI switches on `type`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type, thiserror::Error)]
+#[serde(tag = "type", rename_all_fields = "camelCase")]
+pub enum EndpointError {
+    /// No sidecar has this name.
+    #[error("there is no sidecar named {name:?}")]
+    UnknownSidecar { name: String },
+    /// Its configuration does not expose it to windows.
+    #[error("{name} is not exposed to windows")]
+    NotExposed { name: String },
+    /// It is not ready (yet, or at the moment: starting, restarting, failed).
+    #[error("{name} is not ready")]
+    NotReady { name: String },
+}
+
 pub type Result<T> = std::result::Result<T, Error>;

@@ -5,7 +5,7 @@ use convoy_supervisor::{
     StartFailure, StartStep,
 };
 
-use crate::Sidecars;
+use crate::{models::Endpoint, EndpointError, SidecarState, Sidecars};
 
 /// Why a launch did not bring every sidecar up.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -75,6 +75,35 @@ impl Sidecars {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(sidecar)
             .copied()
+    }
+
+    /// An exposed sidecar's base URL and token, while it is ready.
+    pub fn endpoint(&self, name: &str) -> Result<Endpoint, EndpointError> {
+        let declared = self
+            .graph
+            .config
+            .as_ref()
+            .ok()
+            .and_then(|config| config.sidecars.iter().find(|s| s.name == name))
+            .ok_or_else(|| EndpointError::UnknownSidecar { name: name.into() })?;
+        let expose = declared
+            .expose
+            .as_ref()
+            .ok_or_else(|| EndpointError::NotExposed { name: name.into() })?;
+        let not_ready = || EndpointError::NotReady { name: name.into() };
+        let ready = self
+            .statuses()
+            .iter()
+            .any(|s| s.name == name && s.state == SidecarState::Ready);
+        if !ready {
+            return Err(not_ready());
+        }
+        let port = self.port(name).ok_or_else(not_ready)?;
+        let token = self.secret(&expose.token).ok_or_else(not_ready)?;
+        Ok(Endpoint {
+            base_url: format!("http://127.0.0.1:{port}"),
+            token,
+        })
     }
 
     /// Resolves the declared graph for this launch (fresh free ports), writes

@@ -5,6 +5,7 @@ mod error;
 mod launch;
 mod models;
 mod pump;
+mod standalone;
 
 use std::{
     collections::BTreeMap,
@@ -24,9 +25,9 @@ use tauri_specta::Event;
 
 pub use commands::MAX_LOG_LINES;
 pub use convoy_supervisor::config::{self, ConfigError};
-pub use error::{Error, Result};
+pub use error::{EndpointError, Error, Result};
 pub use launch::LaunchError;
-pub use models::{SidecarLogBatch, SidecarLogs, SidecarState, SidecarStatus};
+pub use models::{Endpoint, SidecarLogBatch, SidecarLogs, SidecarState, SidecarStatus};
 
 /// The plugin's name: its commands are `plugin:convoy-supervisor|<command>`.
 pub const PLUGIN_NAME: &str = "convoy-supervisor";
@@ -56,6 +57,13 @@ pub struct Config {
     pub echo: bool,
     /// Stop the app (and so the sidecars) on SIGTERM and SIGINT.
     pub handle_signals: bool,
+    /// The plugin launches the graph itself once it is set up (failures go
+    /// to stderr and the sidecars' statuses), for an app with no start-up
+    /// screen of its own.
+    pub launch_on_start: bool,
+    /// The plugin removes `runtime_dir` when the app exits, after the
+    /// sidecars have stopped.
+    pub remove_runtime_dir: bool,
 }
 
 /// The supervisor, in the app's state.
@@ -115,6 +123,7 @@ pub fn specta_builder<R: Runtime>() -> tauri_specta::Builder<R> {
             commands::list,
             commands::restart,
             commands::logs,
+            commands::endpoint,
         ])
 }
 
@@ -128,6 +137,7 @@ pub type LogEvent = SidecarLogBatch;
 /// [`Sidecars::launch`] instead of ending setup.
 pub fn init<R: Runtime>(config: Config) -> TauriPlugin<R, serde_json::Value> {
     let handler = specta_builder::<R>().invoke_handler();
+    let (remove_runtime_dir, runtime_dir) = (config.remove_runtime_dir, config.runtime_dir.clone());
     Builder::<R, serde_json::Value>::new(PLUGIN_NAME)
         .invoke_handler(handler)
         .setup(move |app, api| {
@@ -185,11 +195,17 @@ pub fn init<R: Runtime>(config: Config) -> TauriPlugin<R, serde_json::Value> {
             if config.handle_signals {
                 exit_on_signals(app.clone());
             }
+            if config.launch_on_start {
+                standalone::launch(app.clone());
+            }
             Ok(())
         })
-        .on_event(|app, event| {
+        .on_event(move |app, event| {
             if let RunEvent::Exit = event {
                 app.sidecars().shutdown();
+                if remove_runtime_dir {
+                    let _ = std::fs::remove_dir_all(&runtime_dir);
+                }
             }
         })
         .build()
@@ -280,5 +296,12 @@ mod tests {
             json,
             serde_json::json!({"type": "UnknownSidecar", "name": "x"})
         );
+    }
+
+    #[test]
+    fn endpoint_errors_are_tagged() {
+        let json = serde_json::to_value(super::EndpointError::NotReady { name: "api".into() })
+            .expect("json");
+        assert_eq!(json, serde_json::json!({"type": "NotReady", "name": "api"}));
     }
 }

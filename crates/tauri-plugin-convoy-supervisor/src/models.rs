@@ -93,3 +93,13 @@ pub struct SidecarLogBatch {
 pub(crate) fn count(n: u64) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
+
+/// How a window reaches an exposed sidecar: its loopback base URL and this
+/// launch's bearer token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Endpoint {
+    /// `http://127.0.0.1:<port>`, no trailing slash.
+    pub base_url: String,
+    pub token: String,
+}

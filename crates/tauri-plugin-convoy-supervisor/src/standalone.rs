@@ -1,0 +1,99 @@
+//! For an app whose Rust is only this plugin: the usual directories, a
+//! private runtime directory, and a launch nobody else has to start.
+
+use std::path::{Path, PathBuf};
+
+use tauri::{AppHandle, Manager, Runtime};
+
+use crate::{Config, SupervisorExt};
+
+/// Set to a directory to keep every file the app writes under it
+/// (`data/`, `logs/`): the tests use it so they never touch a user's data.
+pub const DATA_DIR_ENV: &str = "CONVOY_DATA_DIR";
+
+impl Config {
+    /// The app's data and log directories (under `$CONVOY_DATA_DIR` when it
+    /// is set), the launch ledger in the data directory, a new private
+    /// runtime directory removed at exit, signals handled, and the graph
+    /// launched as soon as the plugin is set up.
+    pub fn standalone<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<Self> {
+        let (data_dir, log_dir) = match std::env::var_os(DATA_DIR_ENV).filter(|d| !d.is_empty()) {
+            Some(root) => {
+                let root = PathBuf::from(root);
+                (root.join("data"), root.join("logs"))
+            }
+            None => (app.path().app_data_dir()?, app.path().app_log_dir()?),
+        };
+        std::fs::create_dir_all(&data_dir)?;
+        std::fs::create_dir_all(&log_dir)?;
+        let prefix = app
+            .config()
+            .identifier
+            .rsplit('.')
+            .next()
+            .unwrap_or("convoy");
+        Ok(Self {
+            runtime_dir: create_runtime_dir(prefix)?,
+            ledger: Some(data_dir.join("launches")),
+            log_dir: Some(log_dir),
+            data_dir,
+            handle_signals: true,
+            launch_on_start: true,
+            remove_runtime_dir: true,
+            ..Self::default()
+        })
+    }
+}
+
+/// Starts the graph on a runtime worker (not a blocking thread: Linux ties a
+/// sidecar's life to the thread that spawned it).
+pub(crate) fn launch<R: Runtime>(app: AppHandle<R>) {
+    tauri::async_runtime::spawn(async move {
+        if let Err(error) = app.sidecars().launch(|_| {}).await {
+            let sidecar = error.sidecar().unwrap_or("the sidecars");
+            eprintln!("convoy: {sidecar} did not start: {}", error.reason());
+            for line in error.last_lines() {
+                eprintln!("convoy:   {line}");
+            }
+        }
+    });
+}
+
+/// A new directory only this user can enter, under `$XDG_RUNTIME_DIR` when
+/// there is one, else the temp dir. Its name is random and it must not exist
+/// yet, so nobody can plant it first.
+fn create_runtime_dir(prefix: &str) -> std::io::Result<PathBuf> {
+    let base = std::env::var_os("XDG_RUNTIME_DIR")
+        .map(PathBuf::from)
+        .filter(|dir| dir.is_dir())
+        .unwrap_or_else(std::env::temp_dir);
+    let token = convoy_supervisor::random_token()?;
+    let dir = base.join(format!("{prefix}-{}", &token[..12]));
+    create_private_dir(&dir)?;
+    Ok(dir)
+}
+
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new().mode(0o700).create(dir)
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir(dir)
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn the_runtime_dir_is_private_and_new() {
+        let dir = super::create_runtime_dir("convoy-test").expect("created");
+        let mode = std::fs::metadata(&dir).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+        assert!(super::create_private_dir(&dir).is_err(), "never reused");
+        std::fs::remove_dir(&dir).expect("removed");
+    }
+}
