@@ -32,7 +32,7 @@ claim_target_dir() {
     command -v cargo >/dev/null || return 0 # setup installs it; the next script cleans
     printf 'the shared target dir was built from %s: cleaning the crates whose build scripts record paths\n' \
       "$(cat "$stamp")" >&2
-    (cd "$ROOT" && cargo clean --quiet -p tauri-plugin-convoy-supervisor -p runbook -p empty-tauri) || true
+    (cd "$ROOT" && cargo clean --quiet -p tauri-plugin-convoy-supervisor -p runbook -p fastapi-valkey -p empty-tauri) || true
   fi
   mkdir -p "$CARGO_TARGET_DIR"
   printf '%s\n' "$ROOT" >"$stamp"

@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readlinkSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { remote } from "webdriverio";
 import { commandLine, descendants, isAlive, waitFor, withEnvironment } from "./processes.mjs";
@@ -28,10 +28,12 @@ function freePort() {
 }
 
 /**
- * Launches Runbook through tauri-driver. `env` is added to the app's environment
- * (tauri-driver and WebKitWebDriver pass theirs on to the app).
+ * Launches Runbook (or another app's debug build, `binary`) through tauri-driver.
+ * `env` is added to the app's environment (tauri-driver and WebKitWebDriver pass
+ * theirs on to the app).
  */
-export async function launchApp({ env = {}, prepare } = {}) {
+export async function launchApp({ env = {}, prepare, binary = appBinary } = {}) {
+  const isShell = (pid) => isProgram(pid, binary);
   const dataDir = mkdtempSync(join(tmpdir(), "runbook-e2e-"));
   await prepare?.(dataDir);
   const marker = `CONVOY_DATA_DIR=${dataDir}`;
@@ -70,7 +72,7 @@ export async function launchApp({ env = {}, prepare } = {}) {
       connectionRetryCount: 0,
       capabilities: {
         "wdio:enforceWebDriverClassic": true,
-        "tauri:options": { application: appBinary },
+        "tauri:options": { application: binary },
       },
     });
 
@@ -137,9 +139,9 @@ function signal(pid, name) {
   }
 }
 
-function isShell(pid) {
+function isProgram(pid, binary) {
   try {
-    return readlinkSync(`/proc/${pid}/exe`).endsWith("/runbook");
+    return readlinkSync(`/proc/${pid}/exe`).endsWith(`/${basename(binary)}`);
   } catch {
     return false;
   }

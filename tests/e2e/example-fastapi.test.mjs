@@ -1,0 +1,110 @@
+// The FastAPI + Valkey example (examples/fastapi-valkey), wrapped by
+// configuration alone, in the real webview: the window shows notes the UI
+// fetched from FastAPI, which stored them in Valkey; a SIGKILLed uvicorn is
+// restarted by the supervisor and the UI works again; quitting leaves nothing.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { appBinary, launchApp } from "./support/app.mjs";
+import { commandLine, isAlive, waitFor } from "./support/processes.mjs";
+import { redis, valkeyAccess } from "./support/sidecars.mjs";
+
+const binary = process.env.EXAMPLE_FASTAPI_BIN ?? join(appBinary, "..", "fastapi-valkey");
+
+/** The app's process running `pattern` (matched against its command line). */
+function processOf(app, pattern) {
+  return app.tree().find(({ pid }) => pattern.test(commandLine(pid)));
+}
+
+async function addNote(browser, text) {
+  await browser.$('[data-testid="note-input"]').setValue(text);
+  await browser.$('[data-testid="add-note"]').click();
+}
+
+/** The rendered notes' text, word counts included. */
+function notesText(browser) {
+  return browser.$('[data-testid="notes"]').getProperty("textContent");
+}
+
+function waitForText(browser, wanted, message) {
+  return browser.waitUntil(async () => (await notesText(browser))?.includes(wanted), {
+    timeout: 20_000,
+    timeoutMsg: message,
+  });
+}
+
+describe("the FastAPI + Valkey example in the real webview", () => {
+  let app;
+  before(async () => {
+    app = await launchApp({ binary });
+  });
+  after(async () => {
+    await app?.close();
+  });
+
+  it("shows a note added through the UI, stored in Valkey and counted by the worker", async () => {
+    const { browser } = app;
+    await browser.waitUntil(
+      async () => (await browser.$('[data-testid="status"]').getText()) === "No notes yet.",
+      { timeout: 40_000, timeoutMsg: "the UI never showed the (empty) notes from the api" },
+    );
+    await addNote(browser, "carried by configuration alone");
+    // The worker's count comes back through Valkey and the api.
+    await waitForText(browser, "carried by configuration alone4 words", "the counted note never appeared");
+
+    const valkey = processOf(app, /redis-server|valkey-server/);
+    assert.ok(valkey, "Valkey runs under the shell");
+    const { socket, password } = valkeyAccess(valkey.pid);
+    // Single-line replies only, so the helper's reply count is exact: the note
+    // (its text, 30 characters, and the worker's count) is in Valkey.
+    const replies = await redis(socket, [
+      ["AUTH", password],
+      ["LLEN", "notes"],
+      ["HLEN", "note:1"],
+      ["HSTRLEN", "note:1", "text"],
+    ]);
+    assert.deepEqual(replies, ["+OK", ":1", ":2", ":30"]);
+  });
+
+  it("restarts a SIGKILLed uvicorn, and the UI works again", async () => {
+    const { browser } = app;
+    const api = processOf(app, /notes_api\.py/);
+    assert.ok(api, "the api runs under the shell");
+    process.kill(api.pid, "SIGKILL");
+    const restarted = await waitFor(
+      () => {
+        const now = processOf(app, /notes_api\.py/);
+        return now && now.pid !== api.pid ? now : null;
+      },
+      { timeout: 15_000, message: "a new api process" },
+    );
+    assert.ok(isAlive(restarted));
+    // As a person would: Add again while the api is still coming up (the UI
+    // keeps the text of a note it could not save, and clears it once saved).
+    await browser.$('[data-testid="note-input"]').setValue("after the restart");
+    await browser.waitUntil(
+      async () => {
+        if ((await browser.$('[data-testid="note-input"]').getValue()) !== "") {
+          await browser.$('[data-testid="add-note"]').click();
+        }
+        return (await notesText(browser))?.includes("after the restart3 words");
+      },
+      { timeout: 20_000, interval: 500, timeoutMsg: "the UI never worked again after the restart" },
+    );
+    assert.match(await notesText(browser), /carried by configuration alone4 words/);
+  });
+
+  it("leaves no process behind when it quits", async () => {
+    const tree = app.tree();
+    const names = tree.map(({ pid }) => commandLine(pid));
+    for (const expected of [/redis-server|valkey-server/, /notes_api\.py/, /notes_worker\.py/]) {
+      assert.ok(
+        names.some((n) => expected.test(n)),
+        `${expected} in the tree:\n${names.join("\n")}`,
+      );
+    }
+    await app.close();
+    await app.waitGone(tree, { after: "the example quit" });
+    app = null;
+  });
+});
