@@ -47,6 +47,21 @@ async function health(browser) {
   return response.json();
 }
 
+/**
+ * Opens the main window's Sidecars panel: once the api is ready it is
+ * collapsed to one summary line, the job list having the window.
+ */
+async function openSidecarsPanel(browser) {
+  const toggle = browser.$('[data-testid="sidecars-toggle"]');
+  await browser.waitUntil(async () => (await toggle.getAttribute("aria-expanded")) === "false", {
+    timeout: 10_000,
+    timeoutMsg: "the Sidecars panel never collapsed once the api was ready",
+  });
+  assert.match(await browser.$('[data-testid="sidecars-summary"]').getText(), /ready/);
+  await toggle.click();
+  assert.equal(await toggle.getAttribute("aria-expanded"), "true");
+}
+
 /** The row the Sidecars panel shows for `name`. */
 function panelRow(browser, name) {
   return browser.$(`[data-testid="sidecar"][data-name="${name}"]`);
@@ -57,6 +72,7 @@ describe("A sidecar killed while the app runs comes back", () => {
   before(async () => {
     app = await launchApp();
     await allReady(app.browser);
+    await openSidecarsPanel(app.browser);
   });
   after(async () => {
     await app?.close();

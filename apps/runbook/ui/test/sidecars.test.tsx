@@ -3,7 +3,7 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { act, cleanup, fireEvent, render, screen, within } from "@testing-library/react";
 import type { SidecarError, SidecarLogs } from "tauri-plugin-convoy-supervisor-api";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { formatUptime, SidecarsPanel } from "../src/features/sidecars/SidecarsPanel";
+import { formatUptime, SidecarsPanel, summarize } from "../src/features/sidecars/SidecarsPanel";
 import type { SidecarLogBatch, SidecarStatus } from "../src/lib/bindings";
 import type { Platform, Result } from "../src/platform";
 import { browserPlatform } from "../src/platform/browser";
@@ -316,6 +316,54 @@ describe("SidecarsPanel", () => {
     await sendStatus(status("api", { state: "restarting", since: t0 + 67 }));
     expect(row("api").queryByTestId("sidecar-uptime")).toBeNull();
     expect(vi.getTimerCount()).toBe(0);
+  });
+});
+
+describe("SidecarsPanel, collapsed (the main window's diagnostics)", () => {
+  const healthy = () => [
+    status("valkey", { pid: 101 }),
+    status("migrate", { state: "stopped", oneShot: true, lastExitCode: 0 }),
+    status("api", { pid: 102 }),
+  ];
+
+  it("shows one summary line and no rows, and opens with one click", async () => {
+    const { platform } = fakePlatform(healthy());
+    render(<SidecarsPanel platform={platform} defaultOpen={false} />);
+    await settle();
+    expect(screen.queryAllByTestId("sidecar")).toHaveLength(0);
+    expect(screen.getByTestId("sidecars-summary").textContent).toContain("3 ready");
+    const toggle = screen.getByTestId("sidecars-toggle");
+    expect(toggle.getAttribute("aria-expanded")).toBe("false");
+    fireEvent.click(toggle);
+    expect(screen.getAllByTestId("sidecar")).toHaveLength(3);
+    expect(toggle.getAttribute("aria-expanded")).toBe("true");
+    fireEvent.click(toggle);
+    expect(screen.queryAllByTestId("sidecar")).toHaveLength(0);
+  });
+
+  it("is open while it asks for attention, and whenever a sidecar failed", async () => {
+    const { platform, sendStatus } = fakePlatform(healthy());
+    const { rerender } = render(<SidecarsPanel platform={platform} defaultOpen={false} attention />);
+    await settle();
+    expect(screen.getAllByTestId("sidecar")).toHaveLength(3);
+    rerender(<SidecarsPanel platform={platform} defaultOpen={false} attention={false} />);
+    expect(screen.queryAllByTestId("sidecar")).toHaveLength(0);
+    await sendStatus(status("api", { state: "failed", reason: "gave up" }));
+    expect(screen.getAllByTestId("sidecar")).toHaveLength(3);
+    expect(screen.getByTestId("sidecars-summary").textContent).toContain("2 ready · 1 failed");
+  });
+});
+
+describe("summarize", () => {
+  it("counts by state, a finished one-shot as ready", () => {
+    expect(
+      summarize([
+        status("a"),
+        status("m", { state: "stopped", oneShot: true, lastExitCode: 0 }),
+        status("w", { state: "restarting" }),
+        status("x", { state: "stopped", oneShot: true, lastExitCode: 3 }),
+      ]),
+    ).toBe("2 ready · 1 restarting · 1 stopped");
   });
 });
 

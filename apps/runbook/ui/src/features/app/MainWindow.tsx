@@ -62,8 +62,8 @@ export function MainWindow({ platform }: { platform: Platform }) {
       ) : (
         <p className="muted">Starting the Runbook service…</p>
       )}
-      {/* Shown from the start: while the api is not ready, the sidecars are what is happening. */}
-      <SidecarsPanel platform={platform} />
+      {/* Diagnostics, one click away; open while the api is not ready, since the sidecars are what is happening. */}
+      <SidecarsPanel platform={platform} defaultOpen={false} attention={!api} />
     </div>
   );
 }

@@ -135,21 +135,60 @@ function SidecarRow({ status, tail, error, restarting, now, onRestart }: RowProp
   );
 }
 
+/** "4 ready", "3 ready · 1 failed": one line for the collapsed panel. */
+export function summarize(rows: readonly SidecarStatus[]): string {
+  const counts = new Map<string, number>();
+  for (const status of rows) {
+    // A one-shot step that finished is as good as ready.
+    const state =
+      status.oneShot && status.state === "stopped" && status.lastExitCode === 0 ? "ready" : status.state;
+    counts.set(state, (counts.get(state) ?? 0) + 1);
+  }
+  return [...counts].map(([state, n]) => `${n} ${state}`).join(" · ");
+}
+
+interface PanelProps {
+  platform: Platform;
+  /** Open at first; a collapsed panel shows one summary line and renders no rows. */
+  defaultOpen?: boolean;
+  /** Shown open whatever the reader chose (while the sidecars start, say); a failed sidecar always is. */
+  attention?: boolean;
+}
+
 /** The shell's sidecars: each one's state, facts, newest output, and a Restart button. */
-export function SidecarsPanel({ platform }: { platform: Platform }) {
+export function SidecarsPanel({ platform, defaultOpen = true, attention = false }: PanelProps) {
   const { statuses, logs, errors, restarting, loading, error, restart } = useSidecars(platform);
   const rows = [...statuses.values()];
-  const now = useNow(rows.some((status) => status.state === "ready"));
+  const [chosenOpen, setChosenOpen] = useState(defaultOpen);
+  const failed = rows.some((status) => status.state === "failed");
+  const open = chosenOpen || attention || failed || error !== null;
+  const now = useNow(open && rows.some((status) => status.state === "ready"));
 
   return (
-    <section className="sidecars" data-testid="sidecars" aria-labelledby="sidecars-heading">
-      <h2 id="sidecars-heading">Sidecars</h2>
+    <section className="sidecars" data-testid="sidecars" data-open={open} aria-labelledby="sidecars-heading">
+      <h2 id="sidecars-heading">
+        <button
+          type="button"
+          className="sidecars-toggle"
+          data-testid="sidecars-toggle"
+          aria-expanded={open}
+          onClick={() => setChosenOpen(!open)}
+        >
+          Sidecars
+          {rows.length > 0 && (
+            <span className="muted" data-testid="sidecars-summary">
+              {" "}
+              · {summarize(rows)}
+            </span>
+          )}
+        </button>
+      </h2>
       {error && (
         <p className="error" role="alert" data-testid="sidecars-error" data-error-type={error.type}>
           {describeError(error)}
         </p>
       )}
-      {rows.length > 0 ? (
+      {!open ? null : rows.length > 0 ? (
         <ul className="sidecar-list">
           {rows.map((status) => (
             <SidecarRow
