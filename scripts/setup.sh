@@ -22,7 +22,7 @@ SYSTEM_PACKAGES=(
   build-essential pkg-config curl file libssl-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libsoup-3.0-dev
   xvfb xauth x11-utils webkit2gtk-driver chromium redis-server
-  python3-minimal util-linux
+  python3-minimal util-linux python3-venv
 )
 TAURI_DRIVER_VERSION=2.1.0
 NODE_MIN=20.19
@@ -119,6 +119,25 @@ check_npm_packages() {
   [ -z "$why" ] || need "npm packages from package-lock.json: $why (npm ci)" install_npm_packages
 }
 
+# The FastAPI example's venv counts as installed only when it was made from
+# these very requirements (a stamp holds their hash) and its Python runs.
+EXAMPLE_DIR="$ROOT/examples/fastapi-valkey"
+EXAMPLE_VENV="$EXAMPLE_DIR/.venv"
+EXAMPLE_STAMP="$EXAMPLE_VENV/.convoy-requirements-hash"
+requirements_hash() { sha256sum "$EXAMPLE_DIR/requirements.txt" | cut -d' ' -f1; }
+
+check_example_venv() {
+  # A tree without the example (setup's own tests copy only scripts and manifests).
+  [ -f "$EXAMPLE_DIR/requirements.txt" ] || return 0
+  local why=""
+  if ! "$EXAMPLE_VENV/bin/python" -c "" 2>/dev/null; then
+    why="no venv at examples/fastapi-valkey/.venv"
+  elif [ "$(cat "$EXAMPLE_STAMP" 2>/dev/null || true)" != "$(requirements_hash)" ]; then
+    why="the venv was not made from these requirements"
+  fi
+  [ -z "$why" ] || need "Python venv for examples/fastapi-valkey: $why (python3 -m venv, pip install)" install_example_venv
+}
+
 # Asked of cargo from outside the tree, so that asking never installs the pinned toolchain.
 check_tauri_driver() {
   (cd / && cargo install --list 2>/dev/null) | grep -qxF "tauri-driver v$TAURI_DRIVER_VERSION:" ||
@@ -132,6 +151,7 @@ find_missing() {
   check_rust_toolchain
   check_npm_packages
   check_tauri_driver
+  check_example_venv
 }
 
 # --- how each part is installed -----------------------------------------------
@@ -151,10 +171,20 @@ install_npm_packages() {
   echo "$want" >"$NPM_STAMP"
 }
 
+# A fresh venv each time, so nothing from other requirements lingers; every
+# package, the dependencies' dependencies included, is pinned exactly.
+install_example_venv() {
+  command -v python3 >/dev/null || die "python3 is missing: install python3 and python3-venv"
+  python3 -m venv --clear "$EXAMPLE_VENV"
+  "$EXAMPLE_VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
+    -r "$EXAMPLE_DIR/requirements.txt"
+  requirements_hash >"$EXAMPLE_STAMP"
+}
+
 # --- run ------------------------------------------------------------------------
 check_base_toolchains
 find_missing
-checked="${#SYSTEM_PACKAGES[@]} Debian packages, Rust $(toolchain_field channel) with its components and targets, npm packages, tauri-driver"
+checked="${#SYSTEM_PACKAGES[@]} Debian packages, Rust $(toolchain_field channel) with its components and targets, npm packages, tauri-driver, the example's Python venv"
 
 if [ "$mode" = plan ]; then
   if [ ${#plan[@]} -eq 0 ]; then

@@ -23,7 +23,7 @@ run() {
 
 typecheck() {
   local pkg
-  for pkg in packages/sidecar-runtime apps/runbook/sidecar apps/runbook/ui docs; do
+  for pkg in packages/sidecar-runtime apps/runbook/sidecar apps/runbook/ui docs examples/fastapi-valkey/ui; do
     tsc --noEmit -p "$pkg" || return 1
   done
 }
@@ -49,6 +49,7 @@ run "cargo test" cargo test --workspace
 run "bun test: sidecar runtime" bash -c "cd packages/sidecar-runtime && bun test"
 run "bun test: runbook sidecar" bash -c "cd apps/runbook/sidecar && bun test"
 run "vitest: ui" npm run test --workspace @convoy/runbook-ui --silent
+run "pytest: FastAPI example" examples/fastapi-valkey/.venv/bin/python -m pytest -q examples/fastapi-valkey
 run "browser: cross-origin attacks (Chromium)" bash -c "cd tests/browser && node --test --test-concurrency=1 ./*.test.mjs"
 run "e2e: real webview (tauri-driver, Xvfb)" bash scripts/e2e.sh
 

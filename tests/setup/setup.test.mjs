@@ -183,6 +183,41 @@ describe("setup finds what is missing", () => {
   });
 });
 
+describe("setup finds the FastAPI example's venv missing", () => {
+  // A tree with setup's own files and the example's requirements, but no venv.
+  const tree = path.join(scratch, "tree-venv");
+  before(() => {
+    const files = sh("git", ["ls-files", "--", "scripts", "rust-toolchain.toml", "package*.json"], {
+      cwd: root,
+    })
+      .stdout.split("\n")
+      .filter(Boolean)
+      .concat("examples/fastapi-valkey/requirements.txt");
+    for (const f of files) {
+      fs.mkdirSync(path.dirname(path.join(tree, f)), { recursive: true });
+      fs.copyFileSync(path.join(root, f), path.join(tree, f));
+    }
+  });
+
+  test("no venv, then a venv made from other requirements", () => {
+    const want = "Python venv for examples/fastapi-valkey: %s (python3 -m venv, pip install)";
+    assert.ok(
+      planOf(setup(["--plan"], {}, tree)).includes(
+        want.replace("%s", "no venv at examples/fastapi-valkey/.venv"),
+      ),
+    );
+    const venv = path.join(tree, "examples/fastapi-valkey/.venv");
+    fs.mkdirSync(path.join(venv, "bin"), { recursive: true });
+    fs.symlinkSync(sh("bash", ["-c", "command -v python3"]).stdout.trim(), path.join(venv, "bin/python"));
+    fs.writeFileSync(path.join(venv, ".convoy-requirements-hash"), "0".repeat(64));
+    assert.ok(
+      planOf(setup(["--plan"], {}, tree)).includes(
+        want.replace("%s", "the venv was not made from these requirements"),
+      ),
+    );
+  });
+});
+
 describe("setup installs what is missing", () => {
   // A tree with the checkout's scripts and manifests but no node_modules.
   const tree = path.join(scratch, "tree");
