@@ -43,6 +43,7 @@ export {
   PROBLEM_CONTENT_TYPE,
   PROBLEM_TYPE_URIS,
   type Problem,
+  ProblemError,
   type ProblemFields,
   type ProblemSlug,
   type ProblemStatus,

@@ -8,7 +8,7 @@ import { METHOD_NAME_ALL } from "hono/router";
 import { TrieRouter } from "hono/router/trie-router";
 import type { RouterRoute } from "hono/types";
 import { log } from "./log.ts";
-import { createProblem, type ProblemSlug, problemResponse } from "./problem.ts";
+import { createProblem, ProblemError, type ProblemSlug, problemResponse } from "./problem.ts";
 
 // Statuses Hono's own middleware raise, e.g. 415 from @hono/zod-openapi when a
 // body arrives with an undeclared Content-Type.
@@ -21,6 +21,7 @@ const SLUG_BY_HTTP_STATUS: Readonly<Partial<Record<number, ProblemSlug>>> = {
 };
 
 export const problemOnError: ErrorHandler = (error, c) => {
+  if (error instanceof ProblemError) return problemResponse(error.problem);
   const slug = error instanceof HTTPException ? SLUG_BY_HTTP_STATUS[error.status] : undefined;
   if (error instanceof HTTPException && slug !== undefined) {
     return problemResponse(createProblem(slug, { detail: error.message || undefined }));

@@ -59,6 +59,18 @@ export function createProblem<S extends ProblemSlug>(
   return { ...fields, type: problemTypeUri(slug), title, status };
 }
 
+/**
+ * A problem a handler throws for the app's one `onError` (problemOnError) to
+ * answer, instead of building the response itself.
+ */
+export class ProblemError extends Error {
+  override readonly name = "ProblemError";
+
+  constructor(readonly problem: Problem) {
+    super(problem.detail ?? problem.title);
+  }
+}
+
 export function problemResponse(problem: Problem, headers?: Record<string, string>): Response {
   const response = Response.json(problem, { status: problem.status, headers });
   response.headers.set("Content-Type", PROBLEM_CONTENT_TYPE);

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { createProblem, ProblemError } from "../src/problem.ts";
 import { problemNoRoute, problemOnError, rejectMalformedJson } from "../src/problem-handlers.ts";
 
 function appWithHandlers(): Hono {
@@ -116,5 +117,27 @@ describe("problem handlers", () => {
     expect(head.status).toBe(405);
     expect(head.headers.get("allow")).toBe("POST, PUT, PATCH");
     expect((await app.request("/items/7/more", { method: "GET" })).status).toBe(404);
+  });
+});
+
+describe("problemOnError with a thrown ProblemError", () => {
+  test("answers the problem as thrown, with its status and members", async () => {
+    const app = new Hono();
+    app.onError(problemOnError);
+    app.get("/thrown", () => {
+      throw new ProblemError(
+        createProblem("validation", { detail: "bad", errors: [{ path: "a", message: "is wrong" }] }),
+      );
+    });
+    const response = await app.request("/thrown");
+    expect(response.status).toBe(400);
+    expect(response.headers.get("content-type")).toBe("application/problem+json");
+    expect(await response.json()).toEqual({
+      type: "urn:convoy:problem:validation",
+      title: "Request validation failed",
+      status: 400,
+      detail: "bad",
+      errors: [{ path: "a", message: "is wrong" }],
+    });
   });
 });
