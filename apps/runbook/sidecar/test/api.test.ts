@@ -261,7 +261,13 @@ describe("GET /openapi.json", () => {
       "/jobs/{id}",
       "/jobs/{id}/cancel",
       "/jobs/{id}/output",
+      "/jobs/{id}/rerun",
       "/workers",
+      "/templates",
+      "/templates/{id}",
+      "/templates/{id}/versions/{version}",
+      "/templates/{id}/duplicate",
+      "/templates/{id}/runs",
     ]);
   });
 });

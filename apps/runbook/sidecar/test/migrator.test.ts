@@ -41,7 +41,7 @@ function tableNames(db: Database): string[] {
 
 /** The version the shipped migrations reach. */
 const LATEST = MIGRATIONS.length;
-const TABLES = ["job_output", "jobs", "meta"];
+const TABLES = ["job_output", "jobs", "meta", "template_versions", "templates"];
 
 const notes: Migration = {
   version: LATEST + 1,

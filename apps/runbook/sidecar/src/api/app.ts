@@ -14,7 +14,11 @@ import {
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { OutputStore } from "../jobs/output-store.ts";
 import { type JobQueue, type JobsChanged, registerJobRoutes } from "../jobs/routes.ts";
+import { SecretVault } from "../jobs/secret-vault.ts";
 import { type JobChange, JobStore } from "../jobs/store.ts";
+import { templateRoutes } from "../templates/routes.ts";
+import { TemplateRuns } from "../templates/runs.ts";
+import { TemplateStore } from "../templates/store.ts";
 import { RUNBOOK_VERSION } from "../version.ts";
 import { registerWorkerRoutes } from "../workers/routes.ts";
 import { registerHealthRoute } from "./health.ts";
@@ -31,6 +35,8 @@ export interface AppOptions {
   backchannel?: Backchannel | null;
   /** What runs jobs; absent when the api runs without Valkey (jobs queue up, nothing runs them). */
   queue?: JobQueue | null;
+  /** Where runs' secret values wait for the dispatcher; the dispatcher's own when there is a queue. */
+  secrets?: SecretVault;
 }
 
 /** Fixed values only: the document is committed, so it must not vary per launch. */
@@ -67,14 +73,17 @@ export function createApp(options: AppOptions): OpenAPIHono {
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   registerMethodNotAllowed(app);
   registerHealthRoute(app, options.db, options.valkey);
-  registerJobRoutes(
-    app,
-    new JobStore(options.db),
-    new OutputStore(options.db),
-    options.queue ?? null,
-    announceJobsChanged(options.backchannel ?? null),
-  );
+  const jobs = new JobStore(options.db);
+  const templates = new TemplateStore(options.db);
+  const queue = options.queue ?? null;
+  const changed = announceJobsChanged(options.backchannel ?? null);
+  const runs = new TemplateRuns(jobs, templates, options.secrets ?? new SecretVault(), (id) => {
+    queue?.dispatcher.kick();
+    changed(id);
+  });
+  registerJobRoutes(app, jobs, new OutputStore(options.db), queue, changed, runs);
   registerWorkerRoutes(app, options.valkey);
+  app.route("/", templateRoutes(templates, runs));
   app.doc31("/openapi.json", DOCUMENT_CONFIG);
   return app;
 }

@@ -7,6 +7,9 @@ import {
   createProblem,
   PROBLEM_CONTENT_TYPE,
   PROBLEM_TYPE_URIS,
+  ProblemError,
+  type ProblemFields,
+  type ProblemSlug,
   problemResponse,
   ValkeyAuthError,
   ValkeyUnavailableError,
@@ -14,9 +17,34 @@ import {
 import { type OpenAPIHono, type OpenAPIHonoOptions, z } from "@hono/zod-openapi";
 import type { Env } from "hono";
 
+/**
+ * Runbook's own problems, beside the runtime's: each a stable type URI
+ * (`urn:runbook:problem:<slug>`) clients switch on.
+ */
+export const RUNBOOK_PROBLEMS = {
+  "secrets-required": { status: 400, title: "Secret values are needed again" },
+} as const;
+
+export type RunbookProblemSlug = keyof typeof RUNBOOK_PROBLEMS;
+
+const RUNBOOK_TYPE_URIS = (Object.keys(RUNBOOK_PROBLEMS) as RunbookProblemSlug[]).map(
+  (slug) => `urn:runbook:problem:${slug}` as const,
+);
+
+/** A Runbook problem, thrown for the app's onError to answer. */
+export function runbookProblem(slug: RunbookProblemSlug, fields: ProblemFields = {}): ProblemError {
+  const { status, title } = RUNBOOK_PROBLEMS[slug];
+  return new ProblemError({ ...fields, type: `urn:runbook:problem:${slug}`, title, status });
+}
+
+/** A runtime problem, thrown for the app's onError to answer. */
+export function problem(slug: ProblemSlug, fields: ProblemFields = {}): ProblemError {
+  return new ProblemError(createProblem(slug, fields));
+}
+
 export const ProblemSchema = z
   .object({
-    type: z.enum(PROBLEM_TYPE_URIS),
+    type: z.enum([...PROBLEM_TYPE_URIS, ...RUNBOOK_TYPE_URIS]),
     title: z.string(),
     status: z.number().int(),
     detail: z.string().optional(),
@@ -27,9 +55,6 @@ export const ProblemSchema = z
       .openapi({ description: "Each failed field, on validation problems" }),
   })
   .openapi("Problem", { description: "RFC 9457 problem details; switch on `type`" });
-
-/** For `c.json(problem, status, PROBLEM_HEADERS)` in typed route handlers. */
-export const PROBLEM_HEADERS = { "Content-Type": PROBLEM_CONTENT_TYPE } as const;
 
 const PROBLEM_DESCRIPTIONS = {
   400: "The request failed validation or its JSON body was malformed",

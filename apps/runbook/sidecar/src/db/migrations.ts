@@ -6,6 +6,7 @@ import jobs from "../../migrations/0001_jobs.sql" with { type: "text" };
 import jobRuns from "../../migrations/0002_job_runs.sql" with { type: "text" };
 import jobOutput from "../../migrations/0003_job_output.sql" with { type: "text" };
 import outputLimits from "../../migrations/0004_output_limits.sql" with { type: "text" };
+import templates from "../../migrations/0005_templates.sql" with { type: "text" };
 import type { Migration } from "./migrator.ts";
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -13,4 +14,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, file: "0002_job_runs.sql", sql: jobRuns },
   { version: 3, file: "0003_job_output.sql", sql: jobOutput },
   { version: 4, file: "0004_output_limits.sql", sql: outputLimits },
+  { version: 5, file: "0005_templates.sql", sql: templates },
 ];

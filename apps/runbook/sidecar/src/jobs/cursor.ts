@@ -4,6 +4,7 @@
  * after it and inserts in between never shift or repeat items.
  * Opaque to clients: base64url of a JSON pair.
  */
+import { createProblem, ProblemError } from "@convoy/sidecar-runtime";
 
 export interface JobCursor {
   createdAt: string;
@@ -31,4 +32,21 @@ export function decodeCursor(text: string): JobCursor | null {
   if (typeof createdAt !== "string" || !ISO_UTC.test(createdAt)) return null;
   if (typeof id !== "string" || id.length === 0) return null;
   return { createdAt, id };
+}
+
+/**
+ * The cursor of a list request's `cursor` query: null for the first page
+ * (absent or empty), else the decoded cursor; anything else is a validation
+ * problem, thrown.
+ */
+export function pageCursor(cursor: string | undefined): JobCursor | null {
+  if (cursor === undefined || cursor === "") return null;
+  const decoded = decodeCursor(cursor);
+  if (decoded !== null) return decoded;
+  throw new ProblemError(
+    createProblem("validation", {
+      detail: "the request query is invalid",
+      errors: [{ path: "cursor", message: "not a cursor this API returned" }],
+    }),
+  );
 }

@@ -8,8 +8,15 @@
 import { log, type ValkeyConnection } from "@convoy/sidecar-runtime";
 import { pause } from "../roles/role.ts";
 import { encodeQueuedJob, JOB_MARK_TTL_SECONDS, JOB_QUEUE, JOB_QUEUE_EPOCH, jobCancelKey } from "./queue.ts";
+import { sealSecrets, WORKER_KEY } from "./secret-seal.ts";
+import { SecretVault } from "./secret-vault.ts";
 import type { JobStore } from "./store.ts";
 import { runValkeyLoop } from "./valkey-loop.ts";
+
+const ENDED = new Set(["succeeded", "failed", "cancelled", "interrupted"]);
+
+export const SECRETS_LOST =
+  "its secret values are gone (the api restarted before the job was sent); run it again with them";
 
 /** Between passes when nothing asks for one sooner. */
 const PASS_INTERVAL_MS = 1000;
@@ -18,12 +25,22 @@ const BATCH = 100;
 export class JobDispatcher {
   readonly #store: JobStore;
   readonly #valkey: ValkeyConnection;
+  readonly #secrets: SecretVault;
+  readonly #failed: (id: string) => void;
   #wake: (() => void) | null = null;
   #kicked = false;
 
-  constructor(store: JobStore, valkey: ValkeyConnection) {
+  /** `failed`: told of each job it failed (its secret values were lost with an earlier api). */
+  constructor(
+    store: JobStore,
+    valkey: ValkeyConnection,
+    secrets: SecretVault = new SecretVault(),
+    failed: (id: string) => void = () => {},
+  ) {
     this.#store = store;
     this.#valkey = valkey;
+    this.#secrets = secrets;
+    this.#failed = failed;
   }
 
   /** Asks for a pass now (a job was just created). */
@@ -53,10 +70,27 @@ export class JobDispatcher {
       if (resent > 0) log.warn("valkey has lost its queue; sending the queued jobs again", { jobs: resent });
       await this.#valkey.command(["SET", JOB_QUEUE_EPOCH, crypto.randomUUID(), "NX"]);
     }
+    this.#secrets.forget((id) => ENDED.has(this.#store.get(id)?.status ?? "cancelled"));
     for (;;) {
       const batch = this.#store.unsent(BATCH);
+      let heldBack = false;
       for (const job of batch) {
-        await this.#valkey.command(["XADD", JOB_QUEUE, "*", ...encodeQueuedJob(job)]);
+        let sealed: string | undefined;
+        if (job.secretParameters.length > 0) {
+          const values = this.#secrets.get(job.id);
+          if (values === undefined) {
+            if (this.#store.failQueued(job.id, SECRETS_LOST) !== null) this.#failed(job.id);
+            continue;
+          }
+          const workerKey = await this.#valkey.get(WORKER_KEY);
+          // No worker has started yet: the job waits for one to seal its secrets to.
+          if (workerKey === null) {
+            heldBack = true;
+            continue;
+          }
+          sealed = sealSecrets(workerKey, job.id, values);
+        }
+        await this.#valkey.command(["XADD", JOB_QUEUE, "*", ...encodeQueuedJob({ ...job, sealed })]);
         const status = this.#store.get(job.id)?.status;
         if (status === "queued") {
           this.#store.markEnqueued(job.id);
@@ -65,7 +99,7 @@ export class JobDispatcher {
           await this.#valkey.command(["SET", jobCancelKey(job.id), "1", "EX", String(JOB_MARK_TTL_SECONDS)]);
         }
       }
-      if (batch.length < BATCH) return;
+      if (batch.length < BATCH || heldBack) return;
     }
   }
 

@@ -3,7 +3,9 @@
  * Valkey. The single source of every key, field and message both ends use:
  *
  * - `JOB_QUEUE`, a Stream read through the consumer group `JOB_QUEUE_GROUP`:
- *   one entry per job to run (`id`, `command`). An entry is acknowledged only
+ *   one entry per job to run (`id`, `command`, and for a template's run
+ *   `cwd`, `env` (JSON), `timeout` (seconds), `sealed` (its secrets, sealed
+ *   for the worker: secret-seal.ts)). An entry is acknowledged only
  *   once the job has finished, so a job whose worker died stays pending and
  *   the next worker finds it (and reports it interrupted: commands are not
  *   assumed to be safe to run twice).
@@ -66,18 +68,55 @@ export const JOB_OUTPUT_CHUNK_BYTES = 16 * 1024;
 export interface QueuedJob {
   id: string;
   command: string;
+  /** Where it runs; absent: the home directory. */
+  cwd?: string | undefined;
+  /** Added to its environment (a template's env and its parameters' values, never a secret's). */
+  env?: Record<string, string> | undefined;
+  /** Stopped, and failed, after this long. */
+  timeoutSeconds?: number | undefined;
+  /** Its secret parameters' environment, sealed for the worker (secret-seal.ts). */
+  sealed?: string | undefined;
 }
 
 export function encodeQueuedJob(job: QueuedJob): string[] {
-  return ["id", job.id, "command", job.command];
+  const fields = ["id", job.id, "command", job.command];
+  if (job.cwd !== undefined) fields.push("cwd", job.cwd);
+  if (job.env !== undefined && Object.keys(job.env).length > 0) fields.push("env", JSON.stringify(job.env));
+  if (job.timeoutSeconds !== undefined) fields.push("timeout", String(job.timeoutSeconds));
+  if (job.sealed !== undefined) fields.push("sealed", job.sealed);
+  return fields;
 }
+
+const EnvSchema = z.record(z.string(), z.string());
 
 /** The job in a queue entry's fields, or null when they are not one. */
 export function decodeQueuedJob(fields: readonly string[]): QueuedJob | null {
   const record = fieldRecord(fields);
   const id = record.get("id");
   const command = record.get("command");
-  return id === undefined || command === undefined ? null : { id, command };
+  if (id === undefined || command === undefined) return null;
+  const job: QueuedJob = { id, command };
+  const cwd = record.get("cwd");
+  if (cwd !== undefined) job.cwd = cwd;
+  const env = record.get("env");
+  if (env !== undefined) {
+    try {
+      const parsed = EnvSchema.safeParse(JSON.parse(env));
+      if (!parsed.success) return null;
+      job.env = parsed.data;
+    } catch {
+      return null;
+    }
+  }
+  const timeout = record.get("timeout");
+  if (timeout !== undefined) {
+    const seconds = Number(timeout);
+    if (!Number.isInteger(seconds) || seconds < 1) return null;
+    job.timeoutSeconds = seconds;
+  }
+  const sealed = record.get("sealed");
+  if (sealed !== undefined) job.sealed = sealed;
+  return job;
 }
 
 export const JOB_OUTCOMES = ["succeeded", "failed", "cancelled", "interrupted"] as const;

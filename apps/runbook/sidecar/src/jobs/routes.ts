@@ -1,10 +1,10 @@
 /**
  * The jobs routes: thin adapters between HTTP and the JobStore.
  */
-import { createProblem, type ValkeyConnection } from "@convoy/sidecar-runtime";
+import type { ValkeyConnection } from "@convoy/sidecar-runtime";
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
-import { isValkeyDown, NO_VALKEY, PROBLEM_HEADERS, problemResponses, VALKEY_DOWN } from "../api/problems.ts";
-import { decodeCursor, encodeCursor } from "./cursor.ts";
+import { isValkeyDown, NO_VALKEY, problem, problemResponses, VALKEY_DOWN } from "../api/problems.ts";
+import { encodeCursor, pageCursor } from "./cursor.ts";
 import type { JobDispatcher } from "./dispatcher.ts";
 import type { JobOutputReader } from "./output.ts";
 import type { OutputStore } from "./output-store.ts";
@@ -18,8 +18,14 @@ import {
   JobPageSchema,
   JobSchema,
   ListJobsQuerySchema,
+  RerunSchema,
 } from "./schemas.ts";
 import type { JobStore } from "./store.ts";
+
+/** Re-runs a job (templates/runs.ts); absent, only plain commands are re-run. */
+export interface JobRerun {
+  rerun(job: Job, secrets: Readonly<Record<string, string>>): Job;
+}
 
 const listJobsRoute = createRoute({
   method: "get",
@@ -90,6 +96,26 @@ const jobOutputRoute = createRoute({
   },
 });
 
+const rerunJobRoute = createRoute({
+  method: "post",
+  path: "/jobs/{id}/rerun",
+  operationId: "rerunJob",
+  request: {
+    params: JobIdParamsSchema,
+    body: { required: true, content: { "application/json": { schema: RerunSchema } } },
+  },
+  responses: {
+    201: {
+      description:
+        "A new job running the same command, or the same template version with the same values. " +
+        "A run with secret parameters needs their values again: without them, " +
+        "`urn:runbook:problem:secrets-required` names each (`errors`)",
+      content: { "application/json": { schema: JobSchema } },
+    },
+    ...problemResponses(400, 401, 403, 404, 413, 415, 500),
+  },
+});
+
 /** Called after a change to the jobs the UI shows, with the job that changed. */
 export type JobsChanged = (id: string) => void;
 
@@ -108,19 +134,11 @@ export function registerJobRoutes(
   outputs: OutputStore,
   queue: JobQueue | null = null,
   changed: JobsChanged = () => {},
+  reruns: JobRerun | null = null,
 ): void {
   app.openapi(listJobsRoute, (c) => {
     const { limit, cursor } = c.req.valid("query");
-    const first = cursor === undefined || cursor === "";
-    const after = first ? null : decodeCursor(cursor);
-    if (after === null && !first) {
-      const problem = createProblem("validation", {
-        detail: "the request query is invalid",
-        errors: [{ path: "cursor", message: "not a cursor this API returned" }],
-      });
-      return c.json(problem, problem.status, PROBLEM_HEADERS);
-    }
-    const page = jobs.page(limit, after);
+    const page = jobs.page(limit, pageCursor(cursor));
     return c.json({ items: page.items, nextCursor: page.next && encodeCursor(page.next) }, 200);
   });
 
@@ -135,8 +153,7 @@ export function registerJobRoutes(
     const { id } = c.req.valid("param");
     const job = jobs.get(id);
     if (job === null) {
-      const problem = createProblem("not-found", { detail: `no job with id ${id}` });
-      return c.json(problem, problem.status, PROBLEM_HEADERS);
+      throw problem("not-found", { detail: `no job with id ${id}` });
     }
     return c.json(job, 200);
   });
@@ -145,21 +162,18 @@ export function registerJobRoutes(
     const { id } = c.req.valid("param");
     const job = jobs.get(id);
     if (job === null) {
-      const problem = createProblem("not-found", { detail: `no job with id ${id}` });
-      return c.json(problem, problem.status, PROBLEM_HEADERS);
+      throw problem("not-found", { detail: `no job with id ${id}` });
     }
     if (job.status === "cancelled") return c.json(job, 200);
     if (ENDED.has(job.status)) {
-      const problem = createProblem("conflict", { detail: `the job has already ended: ${job.status}` });
-      return c.json(problem, problem.status, PROBLEM_HEADERS);
+      throw problem("conflict", { detail: `the job has already ended: ${job.status}` });
     }
     // A job Valkey's queue may hold, or one running, is stopped by the worker:
     // its mark must be set before the answer promises anything.
     if (job.status === "running" || jobs.sent(id)) {
       const unavailable = await markCancelled(queue, id);
       if (unavailable !== null) {
-        const problem = createProblem("valkey-unavailable", { detail: unavailable });
-        return c.json(problem, problem.status, PROBLEM_HEADERS);
+        throw problem("valkey-unavailable", { detail: unavailable });
       }
     }
     const cancelled = jobs.cancelQueued(id);
@@ -173,15 +187,13 @@ export function registerJobRoutes(
     const { id } = c.req.valid("param");
     const { after, wait, limit } = c.req.valid("query");
     if (jobs.get(id) === null) {
-      const problem = createProblem("not-found", { detail: `no job with id ${id}` });
-      return c.json(problem, problem.status, PROBLEM_HEADERS);
+      throw problem("not-found", { detail: `no job with id ${id}` });
     }
     if (queue === null) {
       // Without Valkey only what was copied before can be read.
       const copied = outputs.read(id, after, limit);
       if (copied !== null) return c.json(copied, 200);
-      const problem = createProblem("valkey-unavailable", { detail: NO_VALKEY });
-      return c.json(problem, problem.status, PROBLEM_HEADERS);
+      throw problem("valkey-unavailable", { detail: NO_VALKEY });
     }
     // A job that is gone (never, in practice) has nothing more to say.
     const ended = () => ENDED.has(jobs.get(id)?.status ?? "cancelled");
@@ -190,9 +202,20 @@ export function registerJobRoutes(
       return c.json(output, 200);
     } catch (error) {
       if (!isValkeyDown(error)) throw error;
-      const problem = createProblem("valkey-unavailable", { detail: VALKEY_DOWN });
-      return c.json(problem, problem.status, PROBLEM_HEADERS);
+      throw problem("valkey-unavailable", { detail: VALKEY_DOWN });
     }
+  });
+
+  app.openapi(rerunJobRoute, (c) => {
+    const { id } = c.req.valid("param");
+    const job = jobs.get(id);
+    if (job === null) throw problem("not-found", { detail: `no job with id ${id}` });
+    const { secrets } = c.req.valid("json");
+    if (reruns !== null) return c.json(reruns.rerun(job, secrets), 201);
+    const again = jobs.create({ command: job.command, name: job.name });
+    queue?.dispatcher.kick();
+    changed(again.id);
+    return c.json(again, 201);
   });
 }
 

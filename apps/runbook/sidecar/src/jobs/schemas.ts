@@ -31,6 +31,36 @@ export const JobSchema = z
           "Bytes of output the run wrote past its cap (RUNBOOK_OUTPUT_MAX_BYTES), read and dropped; " +
           "its output then ends in one truncation notice on stderr. Counted once the run has ended",
       }),
+    templateId: z
+      .string()
+      .nullable()
+      .openapi({ description: "The template it ran; null for a plain command" }),
+    templateVersion: z
+      .number()
+      .int()
+      .min(1)
+      .nullable()
+      .openapi({ description: "The template's version it ran" }),
+    parameters: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).nullable())
+      .nullable()
+      .openapi({
+        description:
+          "The exact value of each parameter but the secret ones (null: optional and not given); " +
+          "null for a plain command",
+      }),
+    secretParameters: z.array(z.string()).openapi({
+      description: "The names of its secret parameters: their values were never kept, a re-run asks for them",
+    }),
+    workingDirectory: z
+      .string()
+      .nullable()
+      .openapi({ description: "Where it ran; null: the home directory" }),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "Stopped and failed after this long" }),
   })
   .openapi("Job");
 
@@ -51,7 +81,7 @@ export const JobPageSchema = z
  * minLength 1 would promise that "   " (empty once trimmed) is accepted.
  */
 const NOT_BLANK = /\S/;
-const trimmedText = (max: number) =>
+export const trimmedText = (max: number) =>
   z.string().regex(NOT_BLANK, { message: "must not be blank", abort: true }).trim().max(max);
 
 export const CreateJobSchema = z
@@ -67,6 +97,15 @@ export const CreateJobSchema = z
   .openapi("CreateJob");
 
 export type CreateJob = z.infer<typeof CreateJobSchema>;
+
+export const RerunSchema = z
+  .object({
+    secrets: z
+      .record(z.string(), z.string())
+      .default({})
+      .openapi({ description: "The values of the run's secret parameters, which were never kept" }),
+  })
+  .openapi("Rerun");
 
 export const ListJobsQuerySchema = z.object({
   limit: z.coerce

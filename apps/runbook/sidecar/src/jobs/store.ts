@@ -21,7 +21,31 @@ type JobRow = {
   reason: string | null;
   enqueued: 0 | 1;
   output_dropped_bytes: number;
+  template_id: string | null;
+  template_version: number | null;
+  parameters: string | null;
+  secret_parameters: string | null;
+  working_directory: string | null;
+  environment: string | null;
+  timeout_seconds: number | null;
 };
+
+/** What a template's run adds to a job. */
+export interface JobRunSpec {
+  templateId: string;
+  templateVersion: number;
+  parameters: Record<string, string | number | boolean | null>;
+  secretParameters: string[];
+  workingDirectory: string | null;
+  /** Added to the job's environment: never a secret's value. */
+  environment: Record<string, string>;
+  timeoutSeconds: number | null;
+}
+
+/** A queued job not sent yet, and whether it has secrets to seal. */
+export interface UnsentJob extends QueuedJob {
+  secretParameters: string[];
+}
 
 /** What applying one event changed, for telling the windows. */
 export type JobChange = { id: string; kind: "status" } | { id: string; kind: "progress"; progress: number };
@@ -35,7 +59,8 @@ const TERMINAL = "('succeeded', 'failed', 'cancelled', 'interrupted')";
  */
 export const JOB_COLUMNS =
   "id, name, command, status, exit_code, created_at, started_at, finished_at, progress, reason, enqueued, " +
-  "output_dropped_bytes";
+  "output_dropped_bytes, template_id, template_version, parameters, secret_parameters, working_directory, " +
+  "environment, timeout_seconds";
 const EVENTS_CURSOR = "job_events_cursor";
 
 export interface JobPage {
@@ -53,7 +78,11 @@ export class JobStore {
     this.#db = db;
   }
 
-  create(input: { command: string; name?: string | undefined }, now = new Date()): Job {
+  create(
+    input: { command: string; name?: string | undefined; run?: JobRunSpec | undefined },
+    now = new Date(),
+  ): Job {
+    const run = input.run;
     const row: JobRow = {
       // UUIDv7 starts with the timestamp, so ids sort in creation order.
       id: Bun.randomUUIDv7(),
@@ -68,12 +97,20 @@ export class JobStore {
       reason: null,
       enqueued: 0,
       output_dropped_bytes: 0,
+      template_id: run?.templateId ?? null,
+      template_version: run?.templateVersion ?? null,
+      parameters: run ? JSON.stringify(run.parameters) : null,
+      secret_parameters: run && run.secretParameters.length > 0 ? JSON.stringify(run.secretParameters) : null,
+      working_directory: run?.workingDirectory ?? null,
+      environment: run && Object.keys(run.environment).length > 0 ? JSON.stringify(run.environment) : null,
+      timeout_seconds: run?.timeoutSeconds ?? null,
     };
     this.#db
       .query<never, JobRow>(
         `INSERT INTO jobs (${JOB_COLUMNS})
          VALUES ($id, $name, $command, $status, $exit_code, $created_at, $started_at, $finished_at,
-                 $progress, $reason, $enqueued, $output_dropped_bytes)`,
+                 $progress, $reason, $enqueued, $output_dropped_bytes, $template_id, $template_version,
+                 $parameters, $secret_parameters, $working_directory, $environment, $timeout_seconds)`,
       )
       .run(row);
     return toJob(row);
@@ -107,13 +144,32 @@ export class JobStore {
   }
 
   /** Queued jobs not yet sent to Valkey's queue, oldest first. */
-  unsent(limit: number): QueuedJob[] {
+  unsent(limit: number): UnsentJob[] {
     return this.#db
-      .query<QueuedJob, { limit: number }>(
-        `SELECT id, command FROM jobs WHERE status = 'queued' AND enqueued = 0
+      .query<JobRow, { limit: number }>(
+        `SELECT ${JOB_COLUMNS} FROM jobs WHERE status = 'queued' AND enqueued = 0
          ORDER BY created_at, id LIMIT $limit`,
       )
-      .all({ limit });
+      .all({ limit })
+      .map((row) => ({
+        id: row.id,
+        command: row.command,
+        cwd: row.working_directory ?? undefined,
+        env: row.environment === null ? undefined : (JSON.parse(row.environment) as Record<string, string>),
+        timeoutSeconds: row.timeout_seconds ?? undefined,
+        secretParameters: parseNames(row.secret_parameters),
+      }));
+  }
+
+  /** Ends a job that has not started as failed, saying why; null when it is not queued (any more). */
+  failQueued(id: string, reason: string, now = new Date()): Job | null {
+    const row = this.#db
+      .query<JobRow, { id: string; at: string; reason: string }>(
+        `UPDATE jobs SET status = 'failed', finished_at = $at, reason = $reason
+         WHERE id = $id AND status = 'queued' RETURNING ${JOB_COLUMNS}`,
+      )
+      .get({ id, at: now.toISOString(), reason });
+    return row ? toJob(row) : null;
   }
 
   /** Whether the job was sent to Valkey's queue. */
@@ -246,5 +302,15 @@ function toJob(row: JobRow): Job {
     progress: row.progress,
     reason: row.reason,
     outputDroppedBytes: row.output_dropped_bytes,
+    templateId: row.template_id,
+    templateVersion: row.template_version,
+    parameters: row.parameters === null ? null : (JSON.parse(row.parameters) as Job["parameters"]),
+    secretParameters: parseNames(row.secret_parameters),
+    workingDirectory: row.working_directory,
+    timeoutSeconds: row.timeout_seconds,
   };
+}
+
+function parseNames(text: string | null): string[] {
+  return text === null ? [] : (JSON.parse(text) as string[]);
 }

@@ -28,6 +28,7 @@ import { OutputStore } from "../jobs/output-store.ts";
 import { readRetentionPolicy, runRetention } from "../jobs/retention.ts";
 import { RetentionStore } from "../jobs/retention-store.ts";
 import type { JobQueue } from "../jobs/routes.ts";
+import { SecretVault } from "../jobs/secret-vault.ts";
 import { JobStore } from "../jobs/store.ts";
 import { type Role, untilAborted } from "./role.ts";
 
@@ -51,9 +52,12 @@ export const runApi: Role = async ({ signal }) => {
     const store = new JobStore(db);
     const outputs = new OutputStore(db);
     output = env.valkey && valkey && new JobOutputReader(outputs, valkey, env.valkey);
-    const queue: JobQueue | null = valkey &&
-      output && { valkey, dispatcher: new JobDispatcher(store, valkey), output };
     const backchannel = env.backchannel && createBackchannel(env.backchannel);
+    const announce = announceJobChanges(backchannel);
+    const secrets = new SecretVault();
+    const failed = (id: string) => announce([{ id, kind: "status" }]);
+    const queue: JobQueue | null = valkey &&
+      output && { valkey, dispatcher: new JobDispatcher(store, valkey, secrets, failed), output };
     const app = createApp({
       db,
       valkey,
@@ -62,6 +66,7 @@ export const runApi: Role = async ({ signal }) => {
       allowedOrigins: env.allowedOrigins,
       backchannel,
       queue,
+      secrets,
     });
     const server = serveApi(app, { port: env.port });
     log.info("api listening", {
@@ -71,7 +76,6 @@ export const runApi: Role = async ({ signal }) => {
     });
     const events = queue && connect("api-events");
     const copier = queue && connect("api-output-copier");
-    const announce = announceJobChanges(backchannel);
     const pruning = runRetention(new RetentionStore(db), retention, signal, (jobs) => {
       // Windows reload the list on any change; one announcement per pass is enough.
       const last = jobs.at(-1);

@@ -14,7 +14,7 @@
 import { statSync } from "node:fs";
 import { homedir } from "node:os";
 import type { Subprocess } from "bun";
-import { jobEnvironment } from "./job-env.ts";
+import { JOB_ID_VARIABLE, jobEnvironment } from "./job-env.ts";
 import { processStartTime } from "./process-group.ts";
 
 export type JobProcess = Subprocess<"ignore", "pipe", "pipe">;
@@ -86,12 +86,22 @@ export interface SpawnOptions {
   deathSignalPrefix: readonly string[];
   /** The worker's environment, which the job gets without its secrets. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Where it runs; absent: the home directory. */
+  cwd?: string | undefined;
+  /** Added to its environment (a template run's parameters). */
+  extraEnv?: Readonly<Record<string, string>> | undefined;
 }
 
 export function spawnJob(options: SpawnOptions): SpawnedJob {
-  const cwd = homedir();
+  const cwd = options.cwd ?? homedir();
   // Checked here: a missing cwd would otherwise look like the command failing.
-  if (!isDirectory(cwd)) throw new JobSpawnError(`could not start the command: no home directory ${cwd}`);
+  if (!isDirectory(cwd)) {
+    throw new JobSpawnError(
+      options.cwd === undefined
+        ? `could not start the command: no home directory ${cwd}`
+        : `could not start the command: the working directory ${cwd} does not exist`,
+    );
+  }
   let child: JobProcess;
   try {
     const argv =
@@ -108,7 +118,11 @@ export function spawnJob(options: SpawnOptions): SpawnedJob {
         : ["sh", "-c", options.command];
     child = Bun.spawn(argv, {
       cwd,
-      env: jobEnvironment(options.env ?? process.env, options.jobId),
+      env: {
+        ...jobEnvironment(options.env ?? process.env, options.jobId),
+        ...options.extraEnv,
+        [JOB_ID_VARIABLE]: options.jobId,
+      },
       // setsid(): a session and process group of its own, apart from the worker's.
       detached: true,
       stdin: "ignore",

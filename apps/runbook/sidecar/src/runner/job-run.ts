@@ -21,6 +21,7 @@ import { OutputBudget, truncationNotice } from "./output-budget.ts";
 import { pumpOutput } from "./output-pump.ts";
 import { encodeRunningJob, type RunningJobRecord, signalGroup } from "./process-group.ts";
 import { ProgressThrottle } from "./progress-throttle.ts";
+import { SecretMask } from "./secret-mask.ts";
 import { ProgressLineScanner } from "./text.ts";
 
 export interface JobRunContext {
@@ -30,17 +31,22 @@ export interface JobRunContext {
   abandon: AbortSignal;
   deathSignalPrefix: readonly string[];
   env?: Readonly<Record<string, string | undefined>>;
+  /** Opens the secrets sealed for this worker (secret-seal.ts); absent: none can be opened. */
+  openSecrets?: (jobId: string, sealed: string) => Record<string, string> | null;
   /** How much output waits for the api, and how much a run keeps; the defaults when absent. */
   outputLimits?: OutputLimits;
 }
 
 /** Why the worker ended a job that had not ended on its own. */
-export type Termination = "cancelled" | "stopped";
+export type Termination = "cancelled" | "stopped" | "timed-out";
 
-const TERMINATION_FINISH: Record<Termination, Finish> = {
+const TERMINATION_FINISH: Record<Exclude<Termination, "timed-out">, Finish> = {
   cancelled: { outcome: "cancelled", exitCode: null, reason: "cancelled while running" },
   stopped: { outcome: "interrupted", exitCode: null, reason: "the worker stopped" },
 };
+
+export const SECRETS_UNOPENED =
+  "its secret values could not be opened (sealed for an earlier worker); run it again with them";
 
 export class JobRun {
   readonly job: QueuedJob;
@@ -85,6 +91,17 @@ export class JobRun {
     );
     const budget = new OutputBudget(limits.maxBytes);
 
+    let secrets: Record<string, string> = {};
+    if (job.sealed !== undefined) {
+      const opened = this.#context.openSecrets?.(job.id, job.sealed) ?? null;
+      if (opened === null) {
+        await output.end();
+        await this.#report({ outcome: "failed", exitCode: null, reason: SECRETS_UNOPENED }, startedAt);
+        return;
+      }
+      secrets = opened;
+    }
+
     let spawned: SpawnedJob;
     try {
       spawned = spawnJob({
@@ -92,6 +109,8 @@ export class JobRun {
         command: job.command,
         deathSignalPrefix: this.#context.deathSignalPrefix,
         env: this.#context.env,
+        cwd: job.cwd,
+        extraEnv: { ...job.env, ...secrets },
       });
     } catch (error) {
       if (!(error instanceof JobSpawnError)) throw error;
@@ -108,27 +127,37 @@ export class JobRun {
     ]);
     // Cancelled or stopped while it was being spawned.
     if (this.#termination !== null) this.#signalTermination(spawned);
+    const timeout =
+      job.timeoutSeconds === undefined
+        ? null
+        : setTimeout(() => this.terminate("timed-out"), job.timeoutSeconds * 1000);
 
     const progress = new ProgressThrottle((value) => {
       const event = { type: "progress" as const, id: job.id, at: new Date().toISOString(), progress: value };
       void writes.push("job progress", [eventCommand(event)]);
     }, PROGRESS_INTERVAL_MS);
     const drain = new AbortController();
+    const secretValues = Object.values(secrets);
     const pump = (source: ReadableStream<Uint8Array>, stream: OutputStream) => {
       const lines = new ProgressLineScanner();
+      // Before anything is counted or written: no secret leaves the worker.
+      const mask = new SecretMask(secretValues);
+      const write = async (text: string) => {
+        const kept = budget.take(text);
+        if (kept.text !== "") await output.write(stream, kept.text);
+        if (kept.truncated) await output.write("stderr", truncationNotice(budget.maxBytes));
+      };
       return pumpOutput(source, {
-        write: async (text) => {
-          const kept = budget.take(text);
-          if (kept.text !== "") await output.write(stream, kept.text);
-          if (kept.truncated) await output.write("stderr", truncationNotice(budget.maxBytes));
-        },
+        write: (text) => write(mask.push(text)),
         onText: (text) => {
           for (const value of lines.push(text)) progress.push(value);
         },
         flushMs: OUTPUT_FLUSH_MS,
         maxBytes: JOB_OUTPUT_CHUNK_BYTES,
         stop: drain.signal,
-      }).then(() => {
+      }).then(async () => {
+        const rest = mask.end();
+        if (rest !== "") await write(rest);
         for (const value of lines.end()) progress.push(value);
       });
     };
@@ -139,6 +168,7 @@ export class JobRun {
 
     await spawned.process.exited;
     this.#exited = true;
+    if (timeout !== null) clearTimeout(timeout);
     // What is left is what the pipes hold: written now, not held for the api.
     output.stopHoldingBack();
     if (this.#killTimer !== null) clearTimeout(this.#killTimer);
@@ -151,10 +181,13 @@ export class JobRun {
     await output.end();
 
     const { exitCode, signalCode } = spawned.process;
+    const termination = this.#termination;
     const finish =
-      this.#termination === null
+      termination === null
         ? finishFromExit(exitCode, signalCode === null ? null : String(signalCode))
-        : { ...TERMINATION_FINISH[this.#termination], exitCode };
+        : termination === "timed-out"
+          ? { outcome: "failed" as const, exitCode, reason: `timed out after ${job.timeoutSeconds} s` }
+          : { ...TERMINATION_FINISH[termination], exitCode };
     await this.#report({ ...finish, droppedOutputBytes: budget.droppedBytes }, startedAt);
   }
 

@@ -23,6 +23,7 @@ import {
   type StreamEntry,
   streamEntries,
 } from "../jobs/queue.ts";
+import { generateWorkerKey, openSecrets, WORKER_KEY } from "../jobs/secret-seal.ts";
 import { pause } from "../roles/role.ts";
 import {
   ABANDON_WRITES_AFTER_MS,
@@ -68,6 +69,8 @@ export class JobRunner {
   /** Aborts ABANDON_WRITES_AFTER_MS after the stop: writes still waiting for Valkey are given up. */
   readonly #abandon = new AbortController();
   readonly #writes: OrderedWrites;
+  /** Secrets are sealed to its public key; the private key never leaves this process's memory. */
+  readonly #key = generateWorkerKey();
 
   constructor(options: JobRunnerOptions) {
     if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
@@ -105,8 +108,10 @@ export class JobRunner {
         deathSignalPrefix,
         env: this.#options.env,
         outputLimits: this.#options.outputLimits,
+        openSecrets: (jobId: string, sealed: string) => openSecrets(this.#key.privateKey, jobId, sealed),
       };
 
+      if (!(await this.#publishKey(signal))) return;
       if (!(await this.#ensureGroup(signal))) return;
       if (!(await recoverPendingJobs({ valkey, writes, abandon: abandon.signal, signal }))) return;
       const polling = this.#pollCancels(signal);
@@ -121,6 +126,14 @@ export class JobRunner {
       signal.removeEventListener("abort", closeQueue);
       queue?.close();
     }
+  }
+
+  async #publishKey(signal: AbortSignal): Promise<boolean> {
+    const { valkey } = this.#options;
+    const published = await untilWritten(valkey, signal, "worker key", () =>
+      valkey.command(["SET", WORKER_KEY, this.#key.publicKey]),
+    );
+    return published.done;
   }
 
   async #ensureGroup(signal: AbortSignal): Promise<boolean> {
@@ -174,6 +187,7 @@ export class JobRunner {
         if (error instanceof ValkeyAuthError || !(error instanceof ValkeyError)) throw error;
         // Valkey restarted empty: the group went with the stream.
         if (error instanceof ValkeyReplyError && error.code === "NOGROUP") {
+          if (!(await this.#publishKey(signal))) return;
           if (!(await this.#ensureGroup(signal))) return;
           continue;
         }
@@ -290,6 +304,12 @@ export class JobRunner {
     let lastReassert = performance.now();
     while (!signal.aborted) {
       await pause(CANCEL_POLL_MS, signal);
+      const reassert = performance.now() - lastReassert >= RUNNING_REASSERT_MS;
+      if (reassert) {
+        lastReassert = performance.now();
+        // Valkey may have restarted empty: the api seals secrets to this key.
+        await valkey.command(["SET", WORKER_KEY, this.#key.publicKey]).catch(() => {});
+      }
       const runs = [...this.#running.values()].map(({ run }) => run).filter((run) => run.record() !== null);
       if (runs.length === 0 || signal.aborted) continue;
       try {
@@ -299,8 +319,7 @@ export class JobRunner {
             if (mark !== null) runs[i]?.terminate("cancelled");
           });
         }
-        if (performance.now() - lastReassert >= RUNNING_REASSERT_MS) {
-          lastReassert = performance.now();
+        if (reassert) {
           const fields = runs.flatMap((run) => {
             const record = run.record();
             return record === null ? [] : [run.job.id, encodeRunningJob(record)];

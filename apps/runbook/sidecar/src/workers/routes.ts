@@ -3,9 +3,9 @@
  * in Valkey. Valkey being down or absent is a 503 valkey-unavailable problem,
  * distinct from "no worker alive" (200 with a null heartbeat).
  */
-import { createProblem, log, type ValkeyConnection } from "@convoy/sidecar-runtime";
+import { log, type ValkeyConnection } from "@convoy/sidecar-runtime";
 import { createRoute, type OpenAPIHono, z } from "@hono/zod-openapi";
-import { isValkeyDown, NO_VALKEY, PROBLEM_HEADERS, problemResponses, VALKEY_DOWN } from "../api/problems.ts";
+import { isValkeyDown, NO_VALKEY, problem, problemResponses, VALKEY_DOWN } from "../api/problems.ts";
 import {
   decodeHeartbeat,
   HEARTBEAT_KEY,
@@ -39,8 +39,7 @@ const getWorkersRoute = createRoute({
 export function registerWorkerRoutes(app: OpenAPIHono, valkey: ValkeyConnection | null): void {
   app.openapi(getWorkersRoute, async (c) => {
     if (valkey === null) {
-      const problem = createProblem("valkey-unavailable", { detail: NO_VALKEY });
-      return c.json(problem, problem.status, PROBLEM_HEADERS);
+      throw problem("valkey-unavailable", { detail: NO_VALKEY });
     }
     let heartbeat: Heartbeat | null;
     try {
@@ -48,8 +47,7 @@ export function registerWorkerRoutes(app: OpenAPIHono, valkey: ValkeyConnection 
     } catch (error) {
       // Anything else (an error reply) is a 500 through the app's error handler.
       if (!isValkeyDown(error)) throw error;
-      const problem = createProblem("valkey-unavailable", { detail: VALKEY_DOWN });
-      return c.json(problem, problem.status, PROBLEM_HEADERS);
+      throw problem("valkey-unavailable", { detail: VALKEY_DOWN });
     }
     return c.json({ heartbeat }, 200);
   });

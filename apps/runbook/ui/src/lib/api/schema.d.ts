@@ -84,6 +84,22 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/jobs/{id}/rerun": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["rerunJob"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/workers": {
         parameters: {
             query?: never;
@@ -94,6 +110,86 @@ export interface paths {
         get: operations["getWorkers"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["listTemplates"];
+        put?: never;
+        post: operations["createTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/templates/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getTemplate"];
+        put: operations["updateTemplate"];
+        post?: never;
+        delete: operations["deleteTemplate"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/templates/{id}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getTemplateVersion"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/templates/{id}/duplicate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["duplicateTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/templates/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["runTemplate"];
         delete?: never;
         options?: never;
         head?: never;
@@ -118,7 +214,7 @@ export interface components {
         /** @description RFC 9457 problem details; switch on `type` */
         Problem: {
             /** @enum {string} */
-            type: "urn:convoy:problem:validation" | "urn:convoy:problem:malformed-json" | "urn:convoy:problem:unauthorized" | "urn:convoy:problem:forbidden-host" | "urn:convoy:problem:forbidden-origin" | "urn:convoy:problem:not-found" | "urn:convoy:problem:method-not-allowed" | "urn:convoy:problem:conflict" | "urn:convoy:problem:payload-too-large" | "urn:convoy:problem:unsupported-media-type" | "urn:convoy:problem:internal" | "urn:convoy:problem:valkey-unavailable";
+            type: "urn:convoy:problem:validation" | "urn:convoy:problem:malformed-json" | "urn:convoy:problem:unauthorized" | "urn:convoy:problem:forbidden-host" | "urn:convoy:problem:forbidden-origin" | "urn:convoy:problem:not-found" | "urn:convoy:problem:method-not-allowed" | "urn:convoy:problem:conflict" | "urn:convoy:problem:payload-too-large" | "urn:convoy:problem:unsupported-media-type" | "urn:convoy:problem:internal" | "urn:convoy:problem:valkey-unavailable" | "urn:runbook:problem:secrets-required";
             title: string;
             status: number;
             detail?: string;
@@ -154,6 +250,20 @@ export interface components {
             finishedAt: string | null;
             /** @description Bytes of output the run wrote past its cap (RUNBOOK_OUTPUT_MAX_BYTES), read and dropped; its output then ends in one truncation notice on stderr. Counted once the run has ended */
             outputDroppedBytes: number;
+            /** @description The template it ran; null for a plain command */
+            templateId: string | null;
+            /** @description The template's version it ran */
+            templateVersion: number | null;
+            /** @description The exact value of each parameter but the secret ones (null: optional and not given); null for a plain command */
+            parameters: {
+                [key: string]: string | number | boolean | null;
+            } | null;
+            /** @description The names of its secret parameters: their values were never kept, a re-run asks for them */
+            secretParameters: string[];
+            /** @description Where it ran; null: the home directory */
+            workingDirectory: string | null;
+            /** @description Stopped and failed after this long */
+            timeoutSeconds: number | null;
         };
         CreateJob: {
             /**
@@ -177,6 +287,15 @@ export interface components {
             /** @description As the job wrote it: may end inside a line */
             text: string;
         };
+        Rerun: {
+            /**
+             * @description The values of the run's secret parameters, which were never kept
+             * @default {}
+             */
+            secrets: {
+                [key: string]: string;
+            };
+        };
         Workers: {
             /** @description The worker's last heartbeat; null when none was written in the last 5000 ms */
             heartbeat: components["schemas"]["Heartbeat"] | null;
@@ -190,6 +309,196 @@ export interface components {
              */
             at: string;
         };
+        TemplatePage: {
+            items: components["schemas"]["Template"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        Template: components["schemas"]["TemplateDefinition"] & {
+            /** @example 019a4c1e-7b2d-7c3e-8f00-1a2b3c4d5e6f */
+            id: string;
+            /** @description Grows by one with every edit; runs name theirs */
+            version: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** @description A typed parameter. A `secret`'s value is never stored: not in the database, Valkey, a log or the output */
+        TemplateParameter: {
+            /**
+             * @description An identifier (`[A-Za-z_][A-Za-z0-9_]*`, at most 64 characters), used as `{{name}}`
+             * @example directory
+             */
+            name: string;
+            /** @description Shown instead of the name */
+            label?: string;
+            description?: string;
+            /**
+             * @description Whether a run must have a value (default true)
+             * @default true
+             */
+            required: boolean;
+            /** @enum {string} */
+            type: "string";
+            /** @description A JavaScript regular expression the whole value must match */
+            pattern?: string;
+            default?: string;
+        } | {
+            /**
+             * @description An identifier (`[A-Za-z_][A-Za-z0-9_]*`, at most 64 characters), used as `{{name}}`
+             * @example directory
+             */
+            name: string;
+            /** @description Shown instead of the name */
+            label?: string;
+            description?: string;
+            /**
+             * @description Whether a run must have a value (default true)
+             * @default true
+             */
+            required: boolean;
+            /** @enum {string} */
+            type: "number";
+            min?: number;
+            max?: number;
+            /** @description Whether only whole numbers are allowed */
+            integer?: boolean;
+            default?: number;
+        } | {
+            /**
+             * @description An identifier (`[A-Za-z_][A-Za-z0-9_]*`, at most 64 characters), used as `{{name}}`
+             * @example directory
+             */
+            name: string;
+            /** @description Shown instead of the name */
+            label?: string;
+            description?: string;
+            /**
+             * @description Whether a run must have a value (default true)
+             * @default true
+             */
+            required: boolean;
+            /** @enum {string} */
+            type: "boolean";
+            default?: boolean;
+        } | {
+            /**
+             * @description An identifier (`[A-Za-z_][A-Za-z0-9_]*`, at most 64 characters), used as `{{name}}`
+             * @example directory
+             */
+            name: string;
+            /** @description Shown instead of the name */
+            label?: string;
+            description?: string;
+            /**
+             * @description Whether a run must have a value (default true)
+             * @default true
+             */
+            required: boolean;
+            /** @enum {string} */
+            type: "choice";
+            options: string[];
+            default?: string;
+        } | {
+            /**
+             * @description An identifier (`[A-Za-z_][A-Za-z0-9_]*`, at most 64 characters), used as `{{name}}`
+             * @example directory
+             */
+            name: string;
+            /** @description Shown instead of the name */
+            label?: string;
+            description?: string;
+            /**
+             * @description Whether a run must have a value (default true)
+             * @default true
+             */
+            required: boolean;
+            /** @enum {string} */
+            type: "path";
+            /**
+             * @description What the path names
+             * @enum {string}
+             */
+            kind: "file" | "directory";
+            /** @description A leading `~` is the user's home directory */
+            default?: string;
+        } | {
+            /**
+             * @description An identifier (`[A-Za-z_][A-Za-z0-9_]*`, at most 64 characters), used as `{{name}}`
+             * @example directory
+             */
+            name: string;
+            /** @description Shown instead of the name */
+            label?: string;
+            description?: string;
+            /**
+             * @description Whether a run must have a value (default true)
+             * @default true
+             */
+            required: boolean;
+            /** @enum {string} */
+            type: "secret";
+        };
+        TemplateDefinition: {
+            name: string;
+            /** @default  */
+            description: string;
+            /**
+             * @description Run by `sh -c`. Each `{{name}}` becomes a double-quoted reference to the environment variable `RUNBOOK_PARAM_<name>` holding the value, so a value is never read as shell syntax
+             * @example du -sh -- {{directory}}
+             */
+            command: string;
+            /** @default [] */
+            parameters: components["schemas"]["TemplateParameter"][];
+            /**
+             * @description Where the command runs (a leading `~` is the home directory); null: home
+             * @default null
+             */
+            workingDirectory: string | null;
+            /**
+             * @description Added to the job's environment
+             * @default {}
+             */
+            env: {
+                [key: string]: string;
+            };
+            /**
+             * @description A run still going after this long is stopped and fails; null: no limit
+             * @default null
+             */
+            timeoutSeconds: number | null;
+            /**
+             * @description How often a failed run is tried again, and after how long
+             * @default {
+             *       "count": 0,
+             *       "delaySeconds": 0
+             *     }
+             */
+            retries: {
+                /** @default 0 */
+                count: number;
+                /** @default 0 */
+                delaySeconds: number;
+            };
+            /**
+             * @description Most runs of this template at once; null: no limit of its own
+             * @default null
+             */
+            concurrency: number | null;
+        };
+        CreateRun: {
+            /**
+             * @description A value per parameter name; a missing one takes its default
+             * @default {}
+             */
+            parameters: {
+                [key: string]: components["schemas"]["ParameterValue"];
+            };
+            /** @description Defaults to the template's name */
+            name?: string;
+        };
+        ParameterValue: string | number | boolean;
     };
     responses: {
         /** @description The path does not take this method; `Allow` lists those it takes */
@@ -631,6 +940,95 @@ export interface operations {
             };
         };
     };
+    rerunJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Rerun"];
+            };
+        };
+        responses: {
+            /** @description A new job running the same command, or the same template version with the same values. A run with secret parameters needs their values again: without them, `urn:runbook:problem:secrets-required` names each (`errors`) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description The request failed validation or its JSON body was malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bearer token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Host or Origin header is not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getWorkers: {
         parameters: {
             query?: never;
@@ -678,6 +1076,589 @@ export interface operations {
             };
             /** @description A service the api depends on (Valkey) is unavailable; retry later */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listTemplates: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description nextCursor from the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of templates, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TemplatePage"];
+                };
+            };
+            /** @description The request failed validation or its JSON body was malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bearer token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Host or Origin header is not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateDefinition"];
+            };
+        };
+        responses: {
+            /** @description The template, at version 1 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
+            };
+            /** @description The request failed validation or its JSON body was malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bearer token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Host or Origin header is not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The template's current version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
+            };
+            /** @description The request failed validation or its JSON body was malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bearer token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Host or Origin header is not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TemplateDefinition"];
+            };
+        };
+        responses: {
+            /** @description The template at its new version */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
+            };
+            /** @description The request failed validation or its JSON body was malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bearer token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Host or Origin header is not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted; its versions stay for the runs that name them */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request failed validation or its JSON body was malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bearer token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Host or Origin header is not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTemplateVersion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One version of the template (also of a deleted one: runs name theirs) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
+            };
+            /** @description The request failed validation or its JSON body was malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bearer token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Host or Origin header is not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    duplicateTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A new template, a copy of this one's current version */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
+            };
+            /** @description The request failed validation or its JSON body was malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bearer token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Host or Origin header is not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    runTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateRun"];
+            };
+        };
+        responses: {
+            /** @description The job, queued: it records the template version and the values (never a secret's) */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description The request failed validation or its JSON body was malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bearer token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Host or Origin header is not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected server error */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
