@@ -78,12 +78,16 @@ describe("Runbook runs jobs", () => {
       timeoutMsg: "the first lines to appear",
     });
     assert.equal(await detailStatus(browser), "running");
+    assert.match(await browser.$('[data-testid="job-duration"]').getText(), /^running for /);
     await waitForStatus(browser, "succeeded");
     const text = await outputText(browser);
     assert.match(text, /line 1\n::progress::20\nline 2\n[\s\S]*line 5\n::progress::100\n/);
     assert.equal(await browser.$(".output-stderr").getText(), "to stderr");
     assert.equal(await attribute(browser, '[data-testid="job-progress"]', "value"), "100");
     assert.equal(await browser.$('[data-testid="job-exit-code"]').getText(), "exit code 0");
+    // Five sleeps of 0.3 s: the run took at least 1.5 s, and not ten times that.
+    const took = (await browser.$('[data-testid="job-duration"]').getText()).match(/^took (\d+\.\d) s$/);
+    assert.ok(took && Number(took[1]) >= 1.5 && Number(took[1]) < 10, `duration: ${took?.[0]}`);
     assert.equal(await attribute(browser, '[data-testid="job-output"]', "data-ended"), "true");
   });
 

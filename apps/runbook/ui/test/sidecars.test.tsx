@@ -3,8 +3,9 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { act, cleanup, fireEvent, render, screen, within } from "@testing-library/react";
 import type { SidecarError, SidecarLogs } from "tauri-plugin-convoy-supervisor-api";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { formatUptime, SidecarsPanel, summarize } from "../src/features/sidecars/SidecarsPanel";
+import { SidecarsPanel, summarize } from "../src/features/sidecars/SidecarsPanel";
 import type { SidecarLogBatch, SidecarStatus } from "../src/lib/bindings";
+import { formatDuration, formatUptime } from "../src/lib/time";
 import type { Platform, Result } from "../src/platform";
 import { browserPlatform } from "../src/platform/browser";
 import { tauriPlatform } from "../src/platform/tauri";
@@ -364,6 +365,15 @@ describe("summarize", () => {
         status("x", { state: "stopped", oneShot: true, lastExitCode: 3 }),
       ]),
     ).toBe("2 ready · 1 restarting · 1 stopped");
+  });
+});
+
+describe("formatDuration", () => {
+  it("words a run's length in ms, tenths of seconds, then as an uptime", () => {
+    expect(formatDuration(-5)).toBe("0 ms");
+    expect(formatDuration(85.4)).toBe("85 ms");
+    expect(formatDuration(4_280)).toBe("4.2 s");
+    expect(formatDuration(187_000)).toBe("3 min 07 s");
   });
 });
 

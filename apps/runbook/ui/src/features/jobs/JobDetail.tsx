@@ -1,6 +1,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { ApiClient, Job, Problem } from "../../lib/api/client";
 import { describeError } from "../../lib/errors";
+import { formatDuration, useNow } from "../../lib/time";
 import { useJobOutput } from "./useJobOutput";
 
 const ACTIVE: ReadonlySet<Job["status"]> = new Set(["queued", "running"]);
@@ -46,6 +47,10 @@ export function JobDetail({
   };
 
   const active = ACTIVE.has(job.status);
+  const running = job.status === "running" && job.startedAt !== null;
+  const now = useNow(running);
+  // A running job's length counts up each second; an ended one's is fixed.
+  const end = job.finishedAt ? Date.parse(job.finishedAt) : running ? now * 1000 : null;
   return (
     <section className="job-detail" data-testid="job-detail" data-job-id={job.id} data-status={job.status}>
       <header className="job-detail-head">
@@ -64,6 +69,11 @@ export function JobDetail({
         {job.reason && <span data-testid="job-reason">{job.reason}</span>}
         {job.startedAt && <span>started {new Date(job.startedAt).toLocaleTimeString()}</span>}
         {job.finishedAt && <span>ended {new Date(job.finishedAt).toLocaleTimeString()}</span>}
+        {job.startedAt && end !== null && (
+          <span data-testid="job-duration">
+            {job.finishedAt ? "took" : "running for"} {formatDuration(end - Date.parse(job.startedAt))}
+          </span>
+        )}
       </p>
       {job.progress !== null && (
         <progress data-testid="job-progress" max={100} value={job.progress}>

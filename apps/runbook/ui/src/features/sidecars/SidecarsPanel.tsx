@@ -1,31 +1,10 @@
-import { memo, useEffect, useLayoutEffect, useRef, useState } from "react";
+import { memo, useLayoutEffect, useRef, useState } from "react";
 import type { SidecarStatus } from "../../lib/bindings";
 import { describeError, type ShellError } from "../../lib/errors";
+import { formatUptime, useNow } from "../../lib/time";
 import type { Platform } from "../../platform";
 import { type LogTail, tailEntries } from "./logTail";
 import { useSidecars } from "./useSidecars";
-
-/** Seconds since the Unix epoch, updated every second while `ticking`. */
-function useNow(ticking: boolean): number {
-  const [now, setNow] = useState(() => Date.now() / 1000);
-  useEffect(() => {
-    if (!ticking) return;
-    setNow(Date.now() / 1000);
-    const timer = setInterval(() => setNow(Date.now() / 1000), 1000);
-    return () => clearInterval(timer);
-  }, [ticking]);
-  return now;
-}
-
-/** "42 s", "3 min 07 s", "2 h 05 min", "3 d 4 h". */
-export function formatUptime(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  const two = (n: number) => String(n).padStart(2, "0");
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${two(s % 60)} s`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ${two(Math.floor(s / 60) % 60)} min`;
-  return `${Math.floor(s / 86400)} d ${Math.floor(s / 3600) % 24} h`;
-}
 
 /** The newest output, kept scrolled to the end unless the reader has scrolled up. */
 const LogTailView = memo(function LogTailView({ tail }: { tail: LogTail | undefined }) {
