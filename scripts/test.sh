@@ -50,6 +50,7 @@ run "bun test: sidecar runtime" bash -c "cd packages/sidecar-runtime && bun test
 run "bun test: runbook sidecar" bash -c "cd apps/runbook/sidecar && bun test"
 run "vitest: ui" npm run test --workspace @convoy/runbook-ui --silent
 run "pytest: FastAPI example" examples/fastapi-valkey/.venv/bin/python -m pytest -q examples/fastapi-valkey
+run "guide: docs/wrap-your-stack.md runs as written" node --test tests/guide/
 run "browser: cross-origin attacks (Chromium)" bash -c "cd tests/browser && node --test --test-concurrency=1 ./*.test.mjs"
 run "e2e: real webview (tauri-driver, Xvfb)" bash scripts/e2e.sh
 
