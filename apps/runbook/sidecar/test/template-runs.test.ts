@@ -291,3 +291,80 @@ async function dumpValkey(connection: ValkeyConnection): Promise<string> {
   }
   return parts.join("\n");
 }
+
+describe("retries and a template's concurrency limit", () => {
+  test("a failed run is tried again after its delay, up to its count; each attempt a job", async () => {
+    const marks = temp.create("runbook-attempts-");
+    const template = await createTemplate({
+      name: "fails twice",
+      // Fails on the first two attempts, succeeds on the third.
+      command: `n=$(ls ${marks} | wc -l); touch ${marks}/$n; echo attempt $n; [ "$n" -ge 2 ]`,
+      retries: { count: 3, delaySeconds: 1 },
+    });
+    const first = await run(template, {});
+    const { job } = await finished(first.id);
+    expect(job).toMatchObject({ status: "failed", attempt: 1, retryOf: null });
+    const attempts = await attemptsOf(first.id, 3);
+    expect(attempts.map((attempt) => [attempt.attempt, attempt.status, attempt.retryOf])).toEqual([
+      [1, "failed", null],
+      [2, "failed", first.id],
+      [3, "succeeded", first.id],
+    ]);
+    const [, second, third] = attempts;
+    // Each not before the delay after the one before it ended.
+    expect(Date.parse(second?.startedAt ?? "")).toBeGreaterThanOrEqual(
+      Date.parse(job.finishedAt ?? "") + 1000,
+    );
+    expect(Date.parse(third?.startedAt ?? "")).toBeGreaterThanOrEqual(
+      Date.parse(second?.finishedAt ?? "") + 1000,
+    );
+    expect((await finished(third?.id ?? "")).stdout).toBe("attempt 2\n");
+  }, 30_000);
+
+  test("a retry of a run with a secret has the secret too, masked as before", async () => {
+    const template = await createTemplate({
+      name: "secret retry",
+      command: "printf '%s|' {{token}}; printf '%s' {{token}} | wc -c; exit 1",
+      parameters: [{ name: "token", type: "secret" }],
+      retries: { count: 1, delaySeconds: 0 },
+    });
+    const first = await run(template, { token: "retry-secret-value" });
+    const [, second] = await attemptsOf(first.id, 2);
+    expect(second).toMatchObject({ status: "failed", attempt: 2, secretParameters: ["token"] });
+    expect((await finished(second?.id ?? "")).stdout).toBe("••••••|18\n");
+  }, 30_000);
+
+  test("runs beyond the limit wait, in order, and never overlap", async () => {
+    const log = join(temp.create("runbook-limit-"), "log");
+    const template = await createTemplate({
+      name: "one at a time",
+      command: `echo start {{n}} >> ${log}; sleep 0.3; echo end {{n}} >> ${log}`,
+      parameters: [{ name: "n", type: "number" }],
+      concurrency: 1,
+    });
+    const jobs: Job[] = [];
+    for (let n = 1; n <= 4; n++) jobs.push(await run(template, { n }));
+    // Another template's run does not wait behind them.
+    const other = await run(await createTemplate({ name: "other", command: "true" }), {});
+    for (const job of jobs) expect((await finished(job.id)).job.status).toBe("succeeded");
+    const last = (await finished(jobs[3]?.id ?? "")).job;
+    expect(Date.parse((await finished(other.id)).job.finishedAt ?? "")).toBeLessThan(
+      Date.parse(last.startedAt ?? ""),
+    );
+    expect(readFileSync(log, "utf8")).toBe([1, 2, 3, 4].map((n) => `start ${n}\nend ${n}\n`).join(""));
+  }, 30_000);
+});
+
+/** Polls until `count` attempts of the run exist and have ended; oldest first. */
+async function attemptsOf(runId: string, count: number, timeoutMs = 20_000): Promise<Job[]> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const { body } = await call<{ items: Job[] }>("/jobs?limit=200");
+    const attempts = body.items
+      .filter((job) => job.id === runId || job.retryOf === runId)
+      .sort((a, b) => a.attempt - b.attempt);
+    if (attempts.length >= count && attempts.every((job) => ENDED.has(job.status))) return attempts;
+    if (performance.now() > deadline) throw new Error(`attempts of ${runId}: ${JSON.stringify(attempts)}`);
+    await Bun.sleep(100);
+  }
+}

@@ -13,8 +13,6 @@ import { SecretVault } from "./secret-vault.ts";
 import type { JobStore } from "./store.ts";
 import { runValkeyLoop } from "./valkey-loop.ts";
 
-const ENDED = new Set(["succeeded", "failed", "cancelled", "interrupted"]);
-
 export const SECRETS_LOST =
   "its secret values are gone (the api restarted before the job was sent); run it again with them";
 
@@ -70,14 +68,21 @@ export class JobDispatcher {
       if (resent > 0) log.warn("valkey has lost its queue; sending the queued jobs again", { jobs: resent });
       await this.#valkey.command(["SET", JOB_QUEUE_EPOCH, crypto.randomUUID(), "NX"]);
     }
-    this.#secrets.forget((id) => ENDED.has(this.#store.get(id)?.status ?? "cancelled"));
+    this.#secrets.forget((runId) => this.#store.runEnded(runId));
     for (;;) {
       const batch = this.#store.unsent(BATCH);
       let heldBack = false;
       for (const job of batch) {
+        // Beyond its template's limit a run waits; the template's later runs wait behind it.
+        if (job.templateId !== null && job.concurrencyLimit !== null) {
+          if (this.#store.activeRuns(job.templateId) >= job.concurrencyLimit) {
+            heldBack = true;
+            continue;
+          }
+        }
         let sealed: string | undefined;
         if (job.secretParameters.length > 0) {
-          const values = this.#secrets.get(job.id);
+          const values = this.#secrets.get(job.runId);
           if (values === undefined) {
             if (this.#store.failQueued(job.id, SECRETS_LOST) !== null) this.#failed(job.id);
             continue;

@@ -61,6 +61,15 @@ export const JobSchema = z
       .int()
       .nullable()
       .openapi({ description: "Stopped and failed after this long" }),
+    attempt: z.number().int().min(1).openapi({
+      description:
+        "1 for a run's first attempt; a failed run with retries left is followed by a job for the next",
+    }),
+    retryOf: z.string().nullable().openapi({ description: "The first attempt's id, on a retry" }),
+    notBefore: z.iso
+      .datetime()
+      .nullable()
+      .openapi({ description: "A retry waits for its delay: not started before" }),
   })
   .openapi("Job");
 

@@ -28,6 +28,12 @@ type JobRow = {
   working_directory: string | null;
   environment: string | null;
   timeout_seconds: number | null;
+  attempt: number;
+  retry_of: string | null;
+  retries: number;
+  retry_delay_seconds: number;
+  not_before: string | null;
+  concurrency_limit: number | null;
 };
 
 /** What a template's run adds to a job. */
@@ -40,11 +46,19 @@ export interface JobRunSpec {
   /** Added to the job's environment: never a secret's value. */
   environment: Record<string, string>;
   timeoutSeconds: number | null;
+  /** How often a failed run is tried again, and after how long. */
+  retries: { count: number; delaySeconds: number };
+  /** Most runs of the template at once; null: no limit of its own. */
+  concurrency: number | null;
 }
 
-/** A queued job not sent yet, and whether it has secrets to seal. */
+/** A queued job not sent yet: whether it has secrets to seal, and what limits when it may go. */
 export interface UnsentJob extends QueuedJob {
   secretParameters: string[];
+  /** The first attempt's id: what its secrets are kept under. */
+  runId: string;
+  templateId: string | null;
+  concurrencyLimit: number | null;
 }
 
 /** What applying one event changed, for telling the windows. */
@@ -60,7 +74,7 @@ const TERMINAL = "('succeeded', 'failed', 'cancelled', 'interrupted')";
 export const JOB_COLUMNS =
   "id, name, command, status, exit_code, created_at, started_at, finished_at, progress, reason, enqueued, " +
   "output_dropped_bytes, template_id, template_version, parameters, secret_parameters, working_directory, " +
-  "environment, timeout_seconds";
+  "environment, timeout_seconds, attempt, retry_of, retries, retry_delay_seconds, not_before, concurrency_limit";
 const EVENTS_CURSOR = "job_events_cursor";
 
 export interface JobPage {
@@ -104,13 +118,20 @@ export class JobStore {
       working_directory: run?.workingDirectory ?? null,
       environment: run && Object.keys(run.environment).length > 0 ? JSON.stringify(run.environment) : null,
       timeout_seconds: run?.timeoutSeconds ?? null,
+      attempt: 1,
+      retry_of: null,
+      retries: run?.retries.count ?? 0,
+      retry_delay_seconds: run?.retries.delaySeconds ?? 0,
+      not_before: null,
+      concurrency_limit: run?.concurrency ?? null,
     };
     this.#db
       .query<never, JobRow>(
         `INSERT INTO jobs (${JOB_COLUMNS})
          VALUES ($id, $name, $command, $status, $exit_code, $created_at, $started_at, $finished_at,
                  $progress, $reason, $enqueued, $output_dropped_bytes, $template_id, $template_version,
-                 $parameters, $secret_parameters, $working_directory, $environment, $timeout_seconds)`,
+                 $parameters, $secret_parameters, $working_directory, $environment, $timeout_seconds,
+                 $attempt, $retry_of, $retries, $retry_delay_seconds, $not_before, $concurrency_limit)`,
       )
       .run(row);
     return toJob(row);
@@ -143,14 +164,15 @@ export class JobStore {
     return { items, next: rows.length > limit && last ? { createdAt: last.createdAt, id: last.id } : null };
   }
 
-  /** Queued jobs not yet sent to Valkey's queue, oldest first. */
-  unsent(limit: number): UnsentJob[] {
+  /** Queued jobs not yet sent to Valkey's queue whose time has come, oldest first. */
+  unsent(limit: number, now = new Date()): UnsentJob[] {
     return this.#db
-      .query<JobRow, { limit: number }>(
+      .query<JobRow, { limit: number; now: string }>(
         `SELECT ${JOB_COLUMNS} FROM jobs WHERE status = 'queued' AND enqueued = 0
+           AND (not_before IS NULL OR not_before <= $now)
          ORDER BY created_at, id LIMIT $limit`,
       )
-      .all({ limit })
+      .all({ limit, now: now.toISOString() })
       .map((row) => ({
         id: row.id,
         command: row.command,
@@ -158,7 +180,32 @@ export class JobStore {
         env: row.environment === null ? undefined : (JSON.parse(row.environment) as Record<string, string>),
         timeoutSeconds: row.timeout_seconds ?? undefined,
         secretParameters: parseNames(row.secret_parameters),
+        runId: row.retry_of ?? row.id,
+        templateId: row.template_id,
+        concurrencyLimit: row.concurrency_limit,
       }));
+  }
+
+  /** How many of the template's runs are sent to the worker or running. */
+  activeRuns(templateId: string): number {
+    const row = this.#db
+      .query<{ n: number }, { templateId: string }>(
+        `SELECT count(*) AS n FROM jobs WHERE template_id = $templateId
+           AND (status = 'running' OR (status = 'queued' AND enqueued = 1))`,
+      )
+      .get({ templateId });
+    return row?.n ?? 0;
+  }
+
+  /** Whether every attempt of the run whose first attempt is `runId` has ended. */
+  runEnded(runId: string): boolean {
+    const row = this.#db
+      .query<{ n: number }, { runId: string }>(
+        `SELECT count(*) AS n FROM jobs WHERE (id = $runId OR retry_of = $runId)
+           AND status NOT IN ${TERMINAL}`,
+      )
+      .get({ runId });
+    return (row?.n ?? 0) === 0;
   }
 
   /** Ends a job that has not started as failed, saying why; null when it is not queued (any more). */
@@ -234,6 +281,12 @@ export class JobStore {
     return changes;
   }
 
+  #retry(id: string, at: string): void {
+    this.#db
+      .query<never, { newId: string; id: string; at: string }>(retryInsert())
+      .run({ newId: Bun.randomUUIDv7(), id, at });
+  }
+
   #apply(event: JobEvent): JobChange | null {
     const { id } = event;
     switch (event.type) {
@@ -278,10 +331,25 @@ export class JobStore {
             reason: event.reason,
             dropped: event.droppedOutputBytes ?? 0,
           });
-        return changes > 0 ? { id, kind: "status" } : null;
+        if (changes === 0) return null;
+        if (event.outcome === "failed") this.#retry(id, event.at);
+        return { id, kind: "status" };
       }
     }
   }
+}
+
+/**
+ * Queues the next attempt of a failed run with retries left, not before
+ * its delay: a new job with the run's command, values and limits.
+ */
+function retryInsert(): string {
+  return `INSERT INTO jobs (${JOB_COLUMNS})
+    SELECT $newId, name, command, 'queued', NULL, $at, NULL, NULL, NULL, NULL, 0, 0, template_id,
+           template_version, parameters, secret_parameters, working_directory, environment,
+           timeout_seconds, attempt + 1, coalesce(retry_of, id), retries, retry_delay_seconds,
+           strftime('%Y-%m-%dT%H:%M:%fZ', $at, '+' || retry_delay_seconds || ' seconds'), concurrency_limit
+    FROM jobs WHERE id = $id AND attempt <= retries`;
 }
 
 /** The command's first characters on one line, cut on a code point boundary. */
@@ -308,6 +376,9 @@ function toJob(row: JobRow): Job {
     secretParameters: parseNames(row.secret_parameters),
     workingDirectory: row.working_directory,
     timeoutSeconds: row.timeout_seconds,
+    attempt: row.attempt,
+    retryOf: row.retry_of,
+    notBefore: row.not_before,
   };
 }
 

@@ -86,7 +86,11 @@ export const runApi: Role = async ({ signal }) => {
       queue && events && copier
         ? Promise.all([
             queue.dispatcher.run(signal),
-            runJobEvents(store, events, signal, announce),
+            runJobEvents(store, events, signal, (changes) => {
+              announce(changes);
+              // A run that ended may free a template's slot, or have queued its retry.
+              queue.dispatcher.kick();
+            }),
             runOutputCopier(outputs, copier, signal),
             pruning,
           ])

@@ -42,6 +42,8 @@ export class TemplateRuns {
         workingDirectory: template.workingDirectory === null ? null : expandHome(template.workingDirectory),
         environment: { ...template.env, ...values.env },
         timeoutSeconds: template.timeoutSeconds,
+        retries: template.retries,
+        concurrency: template.concurrency,
       },
     });
     if (values.secretNames.length > 0) this.#secrets.put(job.id, values.secretEnv);

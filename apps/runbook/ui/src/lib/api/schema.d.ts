@@ -264,6 +264,15 @@ export interface components {
             workingDirectory: string | null;
             /** @description Stopped and failed after this long */
             timeoutSeconds: number | null;
+            /** @description 1 for a run's first attempt; a failed run with retries left is followed by a job for the next */
+            attempt: number;
+            /** @description The first attempt's id, on a retry */
+            retryOf: string | null;
+            /**
+             * Format: date-time
+             * @description A retry waits for its delay: not started before
+             */
+            notBefore: string | null;
         };
         CreateJob: {
             /**
