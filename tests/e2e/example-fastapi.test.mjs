@@ -92,6 +92,14 @@ describe("the FastAPI + Valkey example in the real webview", () => {
       { timeout: 20_000, interval: 500, timeoutMsg: "the UI never worked again after the restart" },
     );
     assert.match(await notesText(browser), /carried by configuration alone4 words/);
+
+    // The page keeps nothing of its own: reloaded, it shows both notes again, from the api.
+    await browser.refresh();
+    await browser.waitUntil(async () => (await browser.$('[data-testid="status"]').getText()) === "2 notes", {
+      timeout: 20_000,
+      timeoutMsg: "the reloaded page never showed the two notes",
+    });
+    assert.match(await notesText(browser), /carried by configuration alone4 words.*after the restart3 words/);
   });
 
   it("leaves no process behind when it quits", async () => {
