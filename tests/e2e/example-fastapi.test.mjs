@@ -116,3 +116,26 @@ describe("the FastAPI + Valkey example in the real webview", () => {
     app = null;
   });
 });
+
+// The Python sidecars have no stdin watchdog: on Linux the parent-death signal
+// alone must stop them when the shell is killed outright.
+describe("the FastAPI example, its shell SIGKILLed", () => {
+  let app;
+  before(async () => {
+    app = await launchApp({ binary });
+    await app.browser.waitUntil(
+      async () => (await app.browser.$('[data-testid="status"]').getText()) === "No notes yet.",
+      { timeout: 40_000, timeoutMsg: "the example never showed its notes" },
+    );
+    await waitFor(() => processOf(app, /notes_worker\.py/), { message: "the worker" });
+  });
+  after(async () => {
+    await app?.close();
+  });
+
+  it("leaves no process of the app running 2 seconds later", async () => {
+    const tree = app.tree();
+    process.kill(app.shell.pid, "SIGKILL");
+    await app.waitGone(tree, { timeout: 2_000, after: "SIGKILL of the shell" });
+  });
+});
