@@ -1,5 +1,7 @@
+import { QueryClientProvider } from "@tanstack/react-query";
 import { useEffect, useMemo, useState } from "react";
 import { type ApiClient, createApiClient } from "../../lib/api/client";
+import { createQueryClient } from "../../lib/api/query";
 import type { ApiEndpoint, AppInfo } from "../../lib/bindings";
 import { describeError, type ShellError, shellError } from "../../lib/errors";
 import type { Platform } from "../../platform";
@@ -13,6 +15,7 @@ export function MainWindow({ platform }: { platform: Platform }) {
   const [info, setInfo] = useState<AppInfo | null>(null);
   const [endpoint, setEndpoint] = useState<ApiEndpoint | null>(null);
   const [error, setError] = useState<ShellError | null>(null);
+  const [queryClient] = useState(createQueryClient);
 
   useEffect(() => {
     platform.appInfo().then(setInfo, (reason) => setError(shellError(reason)));
@@ -58,7 +61,9 @@ export function MainWindow({ platform }: { platform: Platform }) {
         </p>
       )}
       {api ? (
-        <JobsPanel api={api} platform={platform} />
+        <QueryClientProvider client={queryClient}>
+          <JobsPanel api={api} platform={platform} />
+        </QueryClientProvider>
       ) : (
         <p className="muted">Starting the Runbook service…</p>
       )}

@@ -1,5 +1,7 @@
-import { useCallback, useEffect, useState } from "react";
-import { type ApiClient, asProblem, type Job, type Problem } from "../../lib/api/client";
+import { useQueryClient } from "@tanstack/react-query";
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { type ApiClient, asProblem, type Job, type JobPage, type Problem } from "../../lib/api/client";
+import { createApiQueries } from "../../lib/api/query";
 import { subscribe } from "../../lib/subscribe";
 import type { Platform } from "../../platform/types";
 
@@ -14,77 +16,67 @@ export interface JobsView {
   reload(): Promise<void>;
 }
 
-/** The newest jobs from the api, and submitting new ones. */
-export function useJobs(api: ApiClient | null, platform?: Platform): JobsView {
-  const [jobs, setJobs] = useState<Job[]>([]);
-  const [loading, setLoading] = useState(true);
-  const [problem, setProblem] = useState<Problem | null>(null);
+const NEWEST = { params: { query: { limit: 50 } } } as const;
 
-  const reload = useCallback(async () => {
-    if (!api) return;
-    try {
-      const { data, error, response } = await api.GET("/jobs", { params: { query: { limit: 50 } } });
-      if (data) {
-        setJobs(data.items);
-        setProblem(null);
-      } else {
-        setProblem(asProblem(error, response.status));
-      }
-    } catch (error) {
-      setProblem(asProblem(error));
-    } finally {
-      setLoading(false);
-    }
-  }, [api]);
+/** The newest jobs from the api (in the query cache), and submitting and cancelling. */
+export function useJobs(api: ApiClient, platform?: Platform): JobsView {
+  const queries = useMemo(() => createApiQueries(api), [api]);
+  const cache = useQueryClient();
+  const listKey = useMemo(() => queries.queryOptions("get", "/jobs", NEWEST).queryKey, [queries]);
+  const list = queries.useQuery("get", "/jobs", NEWEST);
+  const createJob = queries.useMutation("post", "/jobs");
+  const cancelJob = queries.useMutation("post", "/jobs/{id}/cancel");
+  // A refused submission, shown until the next submission or the list's next load.
+  const [refused, setRefused] = useState<Problem | null>(null);
+
+  const patch = useCallback(
+    (change: (items: Job[]) => Job[]) =>
+      cache.setQueryData<JobPage>(listKey, (page) => page && { ...page, items: change(page.items) }),
+    [cache, listKey],
+  );
+  const reload = useCallback(() => cache.invalidateQueries({ queryKey: listKey }), [cache, listKey]);
 
   const submit = useCallback(
     async (command: string) => {
-      if (!api) return null;
       try {
-        const { data, error, response } = await api.POST("/jobs", { body: { command } });
-        if (!data) {
-          setProblem(asProblem(error, response.status));
-          return null;
-        }
-        setJobs((current) => [data, ...current.filter((job) => job.id !== data.id)]);
-        setProblem(null);
-        return data;
+        const job = await createJob.mutateAsync({ body: { command } });
+        setRefused(null);
+        patch((items) => [job, ...items.filter((other) => other.id !== job.id)]);
+        return job;
       } catch (error) {
-        setProblem(asProblem(error));
+        setRefused(asProblem(error));
         return null;
       }
     },
-    [api],
+    [createJob.mutateAsync, patch],
   );
 
   const cancel = useCallback(
     async (id: string): Promise<Problem | null> => {
-      if (!api) return null;
       try {
-        const { data, error, response } = await api.POST("/jobs/{id}/cancel", { params: { path: { id } } });
-        if (!data) return asProblem(error, response.status);
-        setJobs((current) => current.map((job) => (job.id === data.id ? data : job)));
+        const job = await cancelJob.mutateAsync({ params: { path: { id } } });
+        patch((items) => items.map((other) => (other.id === job.id ? job : other)));
         return null;
       } catch (error) {
         return asProblem(error);
       }
     },
-    [api],
+    [cancelJob.mutateAsync, patch],
   );
 
   useEffect(() => {
-    void reload();
-  }, [reload]);
+    if (list.dataUpdatedAt) setRefused(null);
+  }, [list.dataUpdatedAt]);
 
   // A running job's progress, as it reports it; its status comes with jobs:changed.
   useEffect(() => {
     if (!platform) return;
     return subscribe(
       platform.onJobProgress(({ id, progress }) =>
-        setJobs((current) => current.map((job) => (job.id === id ? { ...job, progress } : job))),
+        patch((items) => items.map((job) => (job.id === id ? { ...job, progress } : job))),
       ),
     );
-  }, [platform]);
+  }, [platform, patch]);
 
   // Another window (or anything else) changed the jobs: the api told the shell, the shell told us.
   useEffect(() => {
@@ -92,5 +84,6 @@ export function useJobs(api: ApiClient | null, platform?: Platform): JobsView {
     return subscribe(platform.onJobsChanged(() => void reload()));
   }, [platform, reload]);
 
-  return { jobs, loading, problem, submit, cancel, reload };
+  const problem = refused ?? (list.error ? asProblem(list.error) : null);
+  return { jobs: list.data?.items ?? [], loading: list.isPending, problem, submit, cancel, reload };
 }
