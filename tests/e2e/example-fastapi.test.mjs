@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { appBinary, launchApp } from "./support/app.mjs";
+import { appBinary, invoke, launchApp } from "./support/app.mjs";
 import { commandLine, isAlive, waitFor } from "./support/processes.mjs";
 import { redis, valkeyAccess } from "./support/sidecars.mjs";
 
@@ -64,6 +64,28 @@ describe("the FastAPI + Valkey example in the real webview", () => {
       ["HSTRLEN", "note:1", "text"],
     ]);
     assert.deepEqual(replies, ["+OK", ":1", ":2", ":30"]);
+  });
+
+  it("gives the window the api's endpoint, and nothing else of the shell", async () => {
+    const { browser } = app;
+    const endpoint = await invoke(browser, "plugin:convoy-supervisor|endpoint", { name: "api" });
+    assert.equal(endpoint.ok, true, JSON.stringify(endpoint));
+    assert.match(endpoint.value.baseUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
+    assert.match(endpoint.value.token, /^[0-9a-f]{64}$/);
+    const notes = await fetch(`${endpoint.value.baseUrl}/notes`, {
+      headers: { Authorization: `Bearer ${endpoint.value.token}` },
+    });
+    assert.equal(notes.status, 200);
+    assert.equal((await fetch(`${endpoint.value.baseUrl}/notes`)).status, 401);
+
+    const valkey = await invoke(browser, "plugin:convoy-supervisor|endpoint", { name: "valkey" });
+    assert.deepEqual(valkey.error, { type: "NotExposed", name: "valkey" });
+    const unknown = await invoke(browser, "plugin:convoy-supervisor|endpoint", { name: "nope" });
+    assert.deepEqual(unknown.error, { type: "UnknownSidecar", name: "nope" });
+    // The capability grants only `allow-endpoint`.
+    const list = await invoke(browser, "plugin:convoy-supervisor|list");
+    assert.equal(list.ok, false);
+    assert.match(JSON.stringify(list.error), /not allowed/);
   });
 
   it("restarts a SIGKILLed uvicorn, and the UI works again", async () => {

@@ -17,6 +17,24 @@ export function runnableBlocks(markdown) {
 
 const blocks = runnableBlocks(guide);
 
+test("only marked sh blocks are taken, whole and in order", () => {
+  const sample = [
+    "<!-- guide:run -->",
+    "```sh",
+    "echo one",
+    "echo two",
+    "```",
+    "```sh",
+    "echo not marked",
+    "```",
+    "<!-- guide:run -->",
+    "```sh",
+    "echo three",
+    "```",
+  ].join("\n");
+  assert.deepEqual(runnableBlocks(sample), ["echo one\necho two\n", "echo three\n"]);
+});
+
 test("the guide marks its runnable blocks", () => {
   const markers = guide.match(/^<!-- guide:run -->$/gm) ?? [];
   assert.ok(blocks.length >= 4, `found ${blocks.length} runnable blocks`);
