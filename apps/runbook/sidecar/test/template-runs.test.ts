@@ -368,3 +368,22 @@ async function attemptsOf(runId: string, count: number, timeoutMs = 20_000): Pro
     await Bun.sleep(100);
   }
 }
+
+describe("the templates shipped with the app", () => {
+  test("'Run a shell command in a directory' and 'Disk usage of a directory' run", async () => {
+    const dir = temp.create("runbook-shipped-");
+    writeFileSync(join(dir, "big"), "x".repeat(200_000));
+    writeFileSync(join(dir, "small"), "x");
+    const shell = { id: "00000000-0000-7000-8000-000000000001" } as Template;
+    const inDir = await finished((await run(shell, { command: "pwd; echo $((1 + 2))", directory: dir })).id);
+    expect({ status: inDir.job.status, stdout: inDir.stdout }).toEqual({
+      status: "succeeded",
+      stdout: `${dir}\n3\n`,
+    });
+
+    const usage = { id: "00000000-0000-7000-8000-000000000002" } as Template;
+    const du = await finished((await run(usage, { directory: dir, count: 1 })).id);
+    expect(du.job.status).toBe("succeeded");
+    expect(du.stdout).toMatch(new RegExp(`^\\S+\\s+${dir}/big\\n$`));
+  });
+});
