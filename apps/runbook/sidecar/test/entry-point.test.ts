@@ -207,12 +207,12 @@ describe("refusals", () => {
     async () => {
       const dataDir = temp.create();
       const newer = new Database(databasePath(dataDir), { create: true });
-      newer.run("PRAGMA user_version = 7");
+      newer.run(`PRAGMA user_version = ${MIGRATIONS.length + 1}`);
       newer.close();
       const result = await runSidecar(["migrate"], { CONVOY_DATA_DIR: dataDir });
       expect(result.exitCode).toBe(4);
       expect(result.stderr).toBe(
-        `error database schema version 7 is newer than this Runbook (knows up to ${MIGRATIONS.length}); refusing to open it\n`,
+        `error database schema version ${MIGRATIONS.length + 1} is newer than this Runbook (knows up to ${MIGRATIONS.length}); refusing to open it\n`,
       );
     },
     TIMEOUT_MS,

@@ -230,7 +230,7 @@ describe("assertSchemaCurrent", () => {
     expect(() => assertSchemaCurrent(db, MIGRATIONS)).toThrow(DatabaseOutdatedError);
     migrateWith(db, dataDir);
     expect(assertSchemaCurrent(db, MIGRATIONS)).toBe(LATEST);
-    db.run("PRAGMA user_version = 7");
+    db.run(`PRAGMA user_version = ${LATEST + 1}`);
     expect(() => assertSchemaCurrent(db, MIGRATIONS)).toThrow(DatabaseTooNewError);
   });
 });

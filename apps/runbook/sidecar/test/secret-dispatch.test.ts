@@ -113,7 +113,12 @@ describe("sending a run with secrets", () => {
     const failed: string[] = [];
     dispatch(new SecretVault(), (id) => failed.push(id));
     await eventually(() => store.get(job.id)?.status === "failed", 5000, "the job fails");
-    expect(store.get(job.id)).toMatchObject({ status: "failed", reason: SECRETS_LOST, exitCode: null });
+    expect(store.get(job.id)).toMatchObject({
+      status: "failed",
+      reason: SECRETS_LOST,
+      failure: "secrets-unavailable",
+      exitCode: null,
+    });
     expect(failed).toEqual([job.id]);
     expect(await queueEntries()).toEqual([]);
   });

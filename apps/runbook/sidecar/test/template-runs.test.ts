@@ -174,7 +174,7 @@ describe("runs that cannot run", () => {
     const template = await createTemplate({ name: "in a dir", command: "pwd", workingDirectory: dir });
     rmSync(dir, { recursive: true });
     const { job, stdout } = await finished((await run(template, {})).id);
-    expect(job).toMatchObject({ status: "failed", exitCode: null });
+    expect(job).toMatchObject({ status: "failed", exitCode: null, failure: "working-directory-missing" });
     expect(job.reason).toBe(`could not start the command: the working directory ${dir} does not exist`);
     expect(stdout).toBe("");
   });
@@ -186,7 +186,7 @@ describe("runs that cannot run", () => {
       parameters: [{ name: "a", type: "string", default: "x" }],
     });
     const { job, stderr } = await finished((await run(template, {})).id);
-    expect(job).toMatchObject({ status: "failed", exitCode: 127 });
+    expect(job).toMatchObject({ status: "failed", exitCode: 127, failure: null });
     expect(stderr).toContain("runbook-no-such-command");
     expect(stderr).toContain("not found");
   });
@@ -195,7 +195,7 @@ describe("runs that cannot run", () => {
     const template = await createTemplate({ name: "slow", command: "sleep 30", timeoutSeconds: 1 });
     const started = performance.now();
     const { job } = await finished((await run(template, {})).id);
-    expect(job).toMatchObject({ status: "failed", reason: "timed out after 1 s" });
+    expect(job).toMatchObject({ status: "failed", reason: "timed out after 1 s", failure: "timed-out" });
     expect(performance.now() - started).toBeLessThan(10_000);
   });
 });

@@ -267,6 +267,9 @@ describe("runs from a template", () => {
       templateVersion: 1,
       parameters: { text: "abc", count: 3, flag: true, color: "green", where: "/var" },
       secretParameters: ["token"],
+      attempt: 1,
+      retryOf: null,
+      failure: null,
     });
     expect(job.command).toBe(
       `printf '%s|' "$RUNBOOK_PARAM_text" "$RUNBOOK_PARAM_count" "$RUNBOOK_PARAM_flag" ` +

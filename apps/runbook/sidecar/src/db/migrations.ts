@@ -8,6 +8,7 @@ import jobOutput from "../../migrations/0003_job_output.sql" with { type: "text"
 import outputLimits from "../../migrations/0004_output_limits.sql" with { type: "text" };
 import templates from "../../migrations/0005_templates.sql" with { type: "text" };
 import attempts from "../../migrations/0006_attempts.sql" with { type: "text" };
+import failure from "../../migrations/0007_failure.sql" with { type: "text" };
 import type { Migration } from "./migrator.ts";
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -17,4 +18,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 4, file: "0004_output_limits.sql", sql: outputLimits },
   { version: 5, file: "0005_templates.sql", sql: templates },
   { version: 6, file: "0006_attempts.sql", sql: attempts },
+  { version: 7, file: "0007_failure.sql", sql: failure },
 ];

@@ -84,7 +84,8 @@ export class JobDispatcher {
         if (job.secretParameters.length > 0) {
           const values = this.#secrets.get(job.runId);
           if (values === undefined) {
-            if (this.#store.failQueued(job.id, SECRETS_LOST) !== null) this.#failed(job.id);
+            if (this.#store.failQueued(job.id, SECRETS_LOST, "secrets-unavailable") !== null)
+              this.#failed(job.id);
             continue;
           }
           const workerKey = await this.#valkey.get(WORKER_KEY);

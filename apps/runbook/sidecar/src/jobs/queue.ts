@@ -120,6 +120,19 @@ export function decodeQueuedJob(fields: readonly string[]): QueuedJob | null {
 }
 
 export const JOB_OUTCOMES = ["succeeded", "failed", "cancelled", "interrupted"] as const;
+
+/**
+ * Why a failed run failed when its exit code does not say: its working
+ * directory was gone, its command could not be started at all, it ran past
+ * its timeout, or its secret values could not reach it.
+ */
+export const JOB_FAILURES = [
+  "working-directory-missing",
+  "spawn-failed",
+  "timed-out",
+  "secrets-unavailable",
+] as const;
+export type JobFailure = (typeof JOB_FAILURES)[number];
 export type JobOutcome = (typeof JOB_OUTCOMES)[number];
 
 const isoTime = z.iso.datetime();
@@ -141,6 +154,8 @@ export const JobEventSchema = z.discriminatedUnion("type", [
     exitCode: z.number().int().nullable(),
     /** Why, when the outcome is not the exit code's (e.g. "the worker stopped"). */
     reason: z.string().nullable(),
+    /** Why it failed, when its exit code does not say. */
+    failure: z.enum(JOB_FAILURES).optional(),
     /** Bytes of output past the run's cap, read and dropped; absent when it never ran. */
     droppedOutputBytes: z.number().int().min(0).optional(),
   }),

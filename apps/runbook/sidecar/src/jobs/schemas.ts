@@ -3,6 +3,7 @@
  * request validation and the generated client all come from.
  */
 import { z } from "@hono/zod-openapi";
+import { JOB_FAILURES } from "./queue.ts";
 
 export const JOB_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"] as const;
 
@@ -65,6 +66,15 @@ export const JobSchema = z
       description:
         "1 for a run's first attempt; a failed run with retries left is followed by a job for the next",
     }),
+    failure: z
+      .enum(JOB_FAILURES)
+      .nullable()
+      .openapi({
+        description:
+          "Why a failed run failed when its exit code does not say (switch on this, not on `reason`): " +
+          "its working directory was gone, its command could not start, it ran past its timeout, " +
+          "or its secret values could not reach it",
+      }),
     retryOf: z.string().nullable().openapi({ description: "The first attempt's id, on a retry" }),
     notBefore: z.iso
       .datetime()

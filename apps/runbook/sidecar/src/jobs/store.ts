@@ -4,7 +4,7 @@
  */
 import type { Database } from "bun:sqlite";
 import type { JobCursor } from "./cursor.ts";
-import type { JobEvent, QueuedJob } from "./queue.ts";
+import type { JobEvent, JobFailure, QueuedJob } from "./queue.ts";
 import type { Job } from "./schemas.ts";
 
 // A type alias, not an interface, so it can be bound as named SQL parameters.
@@ -34,6 +34,7 @@ type JobRow = {
   retry_delay_seconds: number;
   not_before: string | null;
   concurrency_limit: number | null;
+  failure: JobFailure | null;
 };
 
 /** What a template's run adds to a job. */
@@ -74,7 +75,8 @@ const TERMINAL = "('succeeded', 'failed', 'cancelled', 'interrupted')";
 export const JOB_COLUMNS =
   "id, name, command, status, exit_code, created_at, started_at, finished_at, progress, reason, enqueued, " +
   "output_dropped_bytes, template_id, template_version, parameters, secret_parameters, working_directory, " +
-  "environment, timeout_seconds, attempt, retry_of, retries, retry_delay_seconds, not_before, concurrency_limit";
+  "environment, timeout_seconds, attempt, retry_of, retries, retry_delay_seconds, not_before, concurrency_limit, " +
+  "failure";
 const EVENTS_CURSOR = "job_events_cursor";
 
 export interface JobPage {
@@ -124,6 +126,7 @@ export class JobStore {
       retry_delay_seconds: run?.retries.delaySeconds ?? 0,
       not_before: null,
       concurrency_limit: run?.concurrency ?? null,
+      failure: null,
     };
     this.#db
       .query<never, JobRow>(
@@ -131,7 +134,8 @@ export class JobStore {
          VALUES ($id, $name, $command, $status, $exit_code, $created_at, $started_at, $finished_at,
                  $progress, $reason, $enqueued, $output_dropped_bytes, $template_id, $template_version,
                  $parameters, $secret_parameters, $working_directory, $environment, $timeout_seconds,
-                 $attempt, $retry_of, $retries, $retry_delay_seconds, $not_before, $concurrency_limit)`,
+                 $attempt, $retry_of, $retries, $retry_delay_seconds, $not_before, $concurrency_limit,
+                 $failure)`,
       )
       .run(row);
     return toJob(row);
@@ -209,13 +213,13 @@ export class JobStore {
   }
 
   /** Ends a job that has not started as failed, saying why; null when it is not queued (any more). */
-  failQueued(id: string, reason: string, now = new Date()): Job | null {
+  failQueued(id: string, reason: string, failure: JobFailure, now = new Date()): Job | null {
     const row = this.#db
-      .query<JobRow, { id: string; at: string; reason: string }>(
-        `UPDATE jobs SET status = 'failed', finished_at = $at, reason = $reason
+      .query<JobRow, { id: string; at: string; reason: string; failure: JobFailure }>(
+        `UPDATE jobs SET status = 'failed', finished_at = $at, reason = $reason, failure = $failure
          WHERE id = $id AND status = 'queued' RETURNING ${JOB_COLUMNS}`,
       )
-      .get({ id, at: now.toISOString(), reason });
+      .get({ id, at: now.toISOString(), reason, failure });
     return row ? toJob(row) : null;
   }
 
@@ -316,11 +320,12 @@ export class JobStore {
               status: string;
               exitCode: number | null;
               reason: string | null;
+              failure: JobFailure | null;
               dropped: number;
             }
           >(
             `UPDATE jobs SET status = $status, exit_code = $exitCode, reason = $reason, finished_at = $at,
-                             output_dropped_bytes = $dropped
+                             failure = $failure, output_dropped_bytes = $dropped
              WHERE id = $id AND status NOT IN ${TERMINAL}`,
           )
           .run({
@@ -329,6 +334,7 @@ export class JobStore {
             status: event.outcome,
             exitCode: event.exitCode,
             reason: event.reason,
+            failure: event.failure ?? null,
             dropped: event.droppedOutputBytes ?? 0,
           });
         if (changes === 0) return null;
@@ -348,7 +354,8 @@ function retryInsert(): string {
     SELECT $newId, name, command, 'queued', NULL, $at, NULL, NULL, NULL, NULL, 0, 0, template_id,
            template_version, parameters, secret_parameters, working_directory, environment,
            timeout_seconds, attempt + 1, coalesce(retry_of, id), retries, retry_delay_seconds,
-           strftime('%Y-%m-%dT%H:%M:%fZ', $at, '+' || retry_delay_seconds || ' seconds'), concurrency_limit
+           strftime('%Y-%m-%dT%H:%M:%fZ', $at, '+' || retry_delay_seconds || ' seconds'), concurrency_limit,
+           NULL
     FROM jobs WHERE id = $id AND attempt <= retries`;
 }
 
@@ -379,6 +386,7 @@ function toJob(row: JobRow): Job {
     attempt: row.attempt,
     retryOf: row.retry_of,
     notBefore: row.not_before,
+    failure: row.failure,
   };
 }
 

@@ -10,6 +10,7 @@ import {
   JOB_QUEUE_GROUP,
   JOB_RUNNING,
   type JobEvent,
+  type JobFailure,
   type JobOutcome,
 } from "../jobs/queue.ts";
 
@@ -32,6 +33,8 @@ export interface Finish {
   outcome: JobOutcome;
   exitCode: number | null;
   reason: string | null;
+  /** Why it failed, when its exit code does not say. */
+  failure?: JobFailure;
   /** Output bytes the run's cap dropped; absent when it never ran. */
   droppedOutputBytes?: number;
 }

@@ -22,6 +22,13 @@ export type JobProcess = Subprocess<"ignore", "pipe", "pipe">;
 /** A typed failure to start a job's command at all (no shell, no home directory, …). */
 export class JobSpawnError extends Error {
   override readonly name = "JobSpawnError";
+
+  constructor(
+    message: string,
+    readonly failure: "working-directory-missing" | "spawn-failed" = "spawn-failed",
+  ) {
+    super(message);
+  }
 }
 
 export interface SpawnedJob {
@@ -100,6 +107,7 @@ export function spawnJob(options: SpawnOptions): SpawnedJob {
       options.cwd === undefined
         ? `could not start the command: no home directory ${cwd}`
         : `could not start the command: the working directory ${cwd} does not exist`,
+      options.cwd === undefined ? "spawn-failed" : "working-directory-missing",
     );
   }
   let child: JobProcess;

@@ -96,7 +96,10 @@ export class JobRun {
       const opened = this.#context.openSecrets?.(job.id, job.sealed) ?? null;
       if (opened === null) {
         await output.end();
-        await this.#report({ outcome: "failed", exitCode: null, reason: SECRETS_UNOPENED }, startedAt);
+        await this.#report(
+          { outcome: "failed", exitCode: null, reason: SECRETS_UNOPENED, failure: "secrets-unavailable" },
+          startedAt,
+        );
         return;
       }
       secrets = opened;
@@ -115,7 +118,10 @@ export class JobRun {
     } catch (error) {
       if (!(error instanceof JobSpawnError)) throw error;
       await output.end();
-      await this.#report({ outcome: "failed", exitCode: null, reason: error.message }, startedAt);
+      await this.#report(
+        { outcome: "failed", exitCode: null, reason: error.message, failure: error.failure },
+        startedAt,
+      );
       return;
     }
     this.#spawned = spawned;
@@ -186,7 +192,12 @@ export class JobRun {
       termination === null
         ? finishFromExit(exitCode, signalCode === null ? null : String(signalCode))
         : termination === "timed-out"
-          ? { outcome: "failed" as const, exitCode, reason: `timed out after ${job.timeoutSeconds} s` }
+          ? {
+              outcome: "failed" as const,
+              exitCode,
+              reason: `timed out after ${job.timeoutSeconds} s`,
+              failure: "timed-out" as const,
+            }
           : { ...TERMINATION_FINISH[termination], exitCode };
     await this.#report({ ...finish, droppedOutputBytes: budget.droppedBytes }, startedAt);
   }

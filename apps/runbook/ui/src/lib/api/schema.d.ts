@@ -266,6 +266,11 @@ export interface components {
             timeoutSeconds: number | null;
             /** @description 1 for a run's first attempt; a failed run with retries left is followed by a job for the next */
             attempt: number;
+            /**
+             * @description Why a failed run failed when its exit code does not say (switch on this, not on `reason`): its working directory was gone, its command could not start, it ran past its timeout, or its secret values could not reach it
+             * @enum {string|null}
+             */
+            failure: "working-directory-missing" | "spawn-failed" | "timed-out" | "secrets-unavailable" | null;
             /** @description The first attempt's id, on a retry */
             retryOf: string | null;
             /**
