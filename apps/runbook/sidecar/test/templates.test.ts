@@ -272,8 +272,8 @@ describe("runs from a template", () => {
       failure: null,
     });
     expect(job.command).toBe(
-      `printf '%s|' "$RUNBOOK_PARAM_text" "$RUNBOOK_PARAM_count" "$RUNBOOK_PARAM_flag" ` +
-        `"$RUNBOOK_PARAM_color" "$RUNBOOK_PARAM_where" "$RUNBOOK_PARAM_token"`,
+      `printf '%s|' "\${RUNBOOK_PARAM_text}" "\${RUNBOOK_PARAM_count}" "\${RUNBOOK_PARAM_flag}" ` +
+        `"\${RUNBOOK_PARAM_color}" "\${RUNBOOK_PARAM_where}" "\${RUNBOOK_PARAM_token}"`,
     );
     expect(await ok<Job>(call(`/jobs/${job.id}`), 200)).toEqual(job);
     // Only the api's memory holds it, for the dispatcher.

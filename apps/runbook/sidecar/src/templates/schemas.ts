@@ -94,7 +94,8 @@ export const TemplateDefinitionSchema = z
       example: "du -sh -- {{directory}}",
       description:
         "Run by `sh -c`. Each `{{name}}` becomes a double-quoted reference to the environment variable " +
-        "`RUNBOOK_PARAM_<name>` holding the value, so a value is never read as shell syntax",
+        "`RUNBOOK_PARAM_<name>` holding the value (already inside double quotes, the reference alone), so a " +
+        "value is never read as shell syntax; a placeholder inside single quotes, where nothing expands, is refused",
     }),
     parameters: z.array(ParameterSchema).max(100).default([]),
     workingDirectory: z

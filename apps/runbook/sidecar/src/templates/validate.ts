@@ -6,20 +6,18 @@
  */
 import { homedir } from "node:os";
 import { PARAMETER_NAME, type Parameter, type ParameterValue, type TemplateDefinition } from "./schemas.ts";
+import { placeholderSites, renderWithVariables } from "./shell-quoting.ts";
 
 export interface FieldError {
   path: string;
   message: string;
 }
 
-/** `{{ name }}`, spaces allowed inside the braces. */
-const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
-
 export const PARAMETER_VARIABLE_PREFIX = "RUNBOOK_PARAM_";
 
 /** The placeholders of `command`, in order of appearance (repeats included). */
 export function placeholders(command: string): string[] {
-  return [...command.matchAll(PLACEHOLDER)].map((match) => match[1] ?? "");
+  return placeholderSites(command).map((site) => site.name);
 }
 
 export function validateDefinition(definition: TemplateDefinition): FieldError[] {
@@ -38,10 +36,17 @@ export function validateDefinition(definition: TemplateDefinition): FieldError[]
     names.add(parameter.name);
     errors.push(...validateParameter(parameter, at));
   });
-  for (const name of new Set(placeholders(definition.command))) {
+  const sites = placeholderSites(definition.command);
+  for (const name of new Set(sites.map((site) => site.name))) {
     if (!names.has(name)) {
       errors.push({ path: "command", message: `the placeholder {{${name}}} names no parameter` });
     }
+  }
+  for (const site of sites.filter((s) => s.quoting === "single")) {
+    errors.push({
+      path: "command",
+      message: `the placeholder {{${site.name}}} stands inside single quotes, where no value can expand: put it outside them or in double quotes`,
+    });
   }
   return errors;
 }
@@ -172,12 +177,12 @@ export function resolveValues(
 }
 
 /**
- * The command as the shell gets it: each `{{name}}` replaced by
- * `"$RUNBOOK_PARAM_name"`, double-quoted, so the shell expands it to the
- * value as one word and never parses the value itself.
+ * The command as the shell gets it: each `{{name}}` replaced by a quoted
+ * reference to `RUNBOOK_PARAM_name` (see shell-quoting.ts), so the shell
+ * expands it to the value as one word and never parses the value itself.
  */
 export function renderCommand(command: string): string {
-  return command.replaceAll(PLACEHOLDER, (_match, name: string) => `"$${PARAMETER_VARIABLE_PREFIX}${name}"`);
+  return renderWithVariables(command, PARAMETER_VARIABLE_PREFIX);
 }
 
 /** `~` and `~/…` name the user's home directory, as they would in a shell. */

@@ -459,7 +459,7 @@ export interface components {
             /** @default  */
             description: string;
             /**
-             * @description Run by `sh -c`. Each `{{name}}` becomes a double-quoted reference to the environment variable `RUNBOOK_PARAM_<name>` holding the value, so a value is never read as shell syntax
+             * @description Run by `sh -c`. Each `{{name}}` becomes a double-quoted reference to the environment variable `RUNBOOK_PARAM_<name>` holding the value (already inside double quotes, the reference alone), so a value is never read as shell syntax; a placeholder inside single quotes, where nothing expands, is refused
              * @example du -sh -- {{directory}}
              */
             command: string;
