@@ -8,6 +8,7 @@ mod log;
 mod probe;
 mod process;
 mod restart;
+mod runtime_dir;
 mod secret;
 mod spec;
 mod status;
@@ -22,6 +23,7 @@ pub use probe::ReadinessProbe;
 #[cfg(target_os = "macos")]
 pub use process::watch_parent_exit;
 pub use restart::{RestartMode, RestartPolicy};
+pub use runtime_dir::create_runtime_dir;
 pub use secret::{free_loopback_port, random_token};
 pub use spec::{SidecarKind, SidecarSpec};
 pub use status::{SidecarState, SidecarStatus};

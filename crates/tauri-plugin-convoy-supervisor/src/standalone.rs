@@ -1,7 +1,7 @@
 //! For an app whose Rust is only this plugin: the usual directories, a
 //! private runtime directory, and a launch nobody else has to start.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use tauri::{AppHandle, Manager, Runtime};
 
@@ -33,7 +33,7 @@ impl Config {
             .next()
             .unwrap_or("convoy");
         Ok(Self {
-            runtime_dir: create_runtime_dir(prefix)?,
+            runtime_dir: convoy_supervisor::create_runtime_dir(prefix)?,
             ledger: Some(data_dir.join("launches")),
             log_dir: Some(log_dir),
             data_dir,
@@ -57,43 +57,4 @@ pub(crate) fn launch<R: Runtime>(app: AppHandle<R>) {
             }
         }
     });
-}
-
-/// A new directory only this user can enter, under `$XDG_RUNTIME_DIR` when
-/// there is one, else the temp dir. Its name is random and it must not exist
-/// yet, so nobody can plant it first.
-fn create_runtime_dir(prefix: &str) -> std::io::Result<PathBuf> {
-    let base = std::env::var_os("XDG_RUNTIME_DIR")
-        .map(PathBuf::from)
-        .filter(|dir| dir.is_dir())
-        .unwrap_or_else(std::env::temp_dir);
-    let token = convoy_supervisor::random_token()?;
-    let dir = base.join(format!("{prefix}-{}", &token[..12]));
-    create_private_dir(&dir)?;
-    Ok(dir)
-}
-
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new().mode(0o700).create(dir)
-}
-
-#[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir(dir)
-}
-
-#[cfg(all(test, unix))]
-mod tests {
-    use std::os::unix::fs::PermissionsExt;
-
-    #[test]
-    fn the_runtime_dir_is_private_and_new() {
-        let dir = super::create_runtime_dir("convoy-test").expect("created");
-        let mode = std::fs::metadata(&dir).expect("meta").permissions().mode();
-        assert_eq!(mode & 0o777, 0o700);
-        assert!(super::create_private_dir(&dir).is_err(), "never reused");
-        std::fs::remove_dir(&dir).expect("removed");
-    }
 }
