@@ -223,7 +223,7 @@ describe("the queue", () => {
 });
 
 describe("the worker's events", () => {
-  test("move a job through running and progress to succeeded, announcing each change", async () => {
+  test("move a job through running, progress and status to succeeded, announcing each change", async () => {
     const job = await createJob("make");
     broadcasts.length = 0;
     await emit({ type: "started", id: job.id, at: at(), pid: 4242 });
@@ -237,6 +237,14 @@ describe("the worker's events", () => {
       () => getJob(job.id),
       (value) => value.progress === 40,
     );
+    await emit({ type: "status", id: job.id, at: at(), statusLine: "Linking" });
+    await emit({ type: "progress", id: job.id, at: at(), progress: 75, steps: { done: 3, total: 4 } });
+    const reported = await until(
+      () => getJob(job.id),
+      (value) => value.progress === 75,
+    );
+    expect(reported).toMatchObject({ statusLine: "Linking", progressSteps: { done: 3, total: 4 } });
+    expect(running).toMatchObject({ statusLine: null, progressSteps: null });
     expect(running.outputDroppedBytes).toBe(0);
     await emit({
       type: "finished",
@@ -251,11 +259,26 @@ describe("the worker's events", () => {
       () => getJob(job.id),
       (value) => value.status === "succeeded",
     );
-    expect(done).toMatchObject({ exitCode: 0, progress: 40, reason: null, outputDroppedBytes: 1234 });
+    expect(done).toMatchObject({
+      exitCode: 0,
+      progress: 75,
+      progressSteps: { done: 3, total: 4 },
+      statusLine: "Linking",
+      reason: null,
+      outputDroppedBytes: 1234,
+    });
     expect(done.finishedAt).not.toBeNull();
     expect(broadcasts).toEqual([
       { event: "jobs:changed", payload: { id: job.id } },
-      { event: "job:progress", payload: { id: job.id, progress: 40 } },
+      { event: "job:progress", payload: { id: job.id, progress: 40, progressSteps: null, statusLine: null } },
+      {
+        event: "job:progress",
+        payload: { id: job.id, progress: 40, progressSteps: null, statusLine: "Linking" },
+      },
+      {
+        event: "job:progress",
+        payload: { id: job.id, progress: 75, progressSteps: { done: 3, total: 4 }, statusLine: "Linking" },
+      },
       { event: "jobs:changed", payload: { id: job.id } },
     ]);
   });
@@ -274,6 +297,7 @@ describe("the worker's events", () => {
     await emit(
       { type: "started", id: job.id, at: at(), pid: 2 },
       { type: "progress", id: job.id, at: at(), progress: 99 },
+      { type: "status", id: job.id, at: at(), statusLine: "too late" },
       { type: "finished", id: job.id, at: at(), outcome: "succeeded", exitCode: 0, reason: null },
       { type: "finished", id: "no-such-job", at: at(), outcome: "succeeded", exitCode: 0, reason: null },
     );
@@ -306,7 +330,9 @@ describe("the worker's events", () => {
     );
     expect(store.eventsCursor() > cursor).toBe(true);
     // Only the event it had not seen is announced.
-    expect(broadcasts).toEqual([{ event: "job:progress", payload: { id: job.id, progress: 70 } }]);
+    expect(broadcasts).toEqual([
+      { event: "job:progress", payload: { id: job.id, progress: 70, progressSteps: null, statusLine: null } },
+    ]);
   });
 });
 

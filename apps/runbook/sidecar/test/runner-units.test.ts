@@ -1,6 +1,7 @@
 /** The runner's pure parts, and its /proc checks against real processes. */
 import { afterEach, describe, expect, test } from "bun:test";
 import { EnvError } from "@convoy/sidecar-runtime";
+import { parseControlLine, STATUS_LINE_MAX } from "../src/jobs/queue.ts";
 import { readConcurrency, readOutputLimits } from "../src/runner/config.ts";
 import { compareEntryIds, parseEntryId } from "../src/runner/durable-writes.ts";
 import { jobEnvironment } from "../src/runner/job-env.ts";
@@ -15,7 +16,7 @@ import {
   signalGroup,
 } from "../src/runner/process-group.ts";
 import { type Clock, ProgressThrottle } from "../src/runner/progress-throttle.ts";
-import { ProgressLineScanner, splitUtf8 } from "../src/runner/text.ts";
+import { ControlLineFilter, splitUtf8 } from "../src/runner/text.ts";
 
 describe("splitUtf8", () => {
   test("cuts at the byte limit, never inside a code point", () => {
@@ -36,21 +37,95 @@ describe("splitUtf8", () => {
   });
 });
 
-describe("ProgressLineScanner", () => {
-  test("finds progress lines cut anywhere, and only whole ones", () => {
-    const scanner = new ProgressLineScanner();
-    expect(scanner.push("::prog")).toEqual([]);
-    expect(scanner.push("ress::4")).toEqual([]);
-    expect(scanner.push("2\nfoo ::progress::5\n::progress::101\n::progress::7.5\r\n::progress::9")).toEqual([
-      42, 7.5,
-    ]);
-    expect(scanner.end()).toEqual([9]);
+describe("parseControlLine", () => {
+  test("reads percentages, steps and status lines", () => {
+    expect(parseControlLine("::progress::42")).toEqual({ kind: "progress", progress: 42, steps: null });
+    expect(parseControlLine("::progress::7.5\r")).toEqual({ kind: "progress", progress: 7.5, steps: null });
+    expect(parseControlLine("::progress::3/8")).toEqual({
+      kind: "progress",
+      progress: 37.5,
+      steps: { done: 3, total: 8 },
+    });
+    expect(parseControlLine("::progress::0/1")).toMatchObject({ progress: 0, steps: { done: 0, total: 1 } });
+    expect(parseControlLine("::status::  Copying files \r")).toEqual({
+      kind: "status",
+      statusLine: "Copying files",
+    });
   });
 
-  test("a very long line is not kept", () => {
-    const scanner = new ProgressLineScanner();
-    expect(scanner.push(`::progress::1${"0".repeat(10_000)}`)).toEqual([]);
-    expect(scanner.push("\n::progress::3\n")).toEqual([3]);
+  test("strips control characters and caps a status line at 200 characters", () => {
+    expect(parseControlLine("::status::a\u0007b\u001b[31mc\u009bd")).toEqual({
+      kind: "status",
+      statusLine: "ab[31mcd",
+    });
+    const long = parseControlLine(`::status::${"é".repeat(150)}${"😀".repeat(100)}`);
+    expect(long?.kind === "status" && Array.from(long.statusLine).length).toBe(STATUS_LINE_MAX);
+  });
+
+  test("a malformed line is no control line (it stays output)", () => {
+    for (const line of [
+      "::progress::150",
+      "::progress::100.5",
+      "::progress::-1",
+      "::progress::3/0",
+      "::progress::9/8",
+      "::progress::1.5/3",
+      "::progress::",
+      "::progress::42 ",
+      " ::progress::42",
+      "::progress::42%",
+      "::status::",
+      "::status::   ",
+      "::status::\u0007",
+      "::Status::x",
+      "x ::status::y",
+    ]) {
+      expect(parseControlLine(line)).toBeNull();
+    }
+  });
+});
+
+describe("ControlLineFilter", () => {
+  test("takes whole control lines out, cut anywhere, and keeps everything else", () => {
+    const filter = new ControlLineFilter();
+    const pieces = [
+      "before\n::prog",
+      "ress::4",
+      "2\nfoo ::progress::5\n::progress::101\n::status::Half",
+      " way\r\n::progress::1/4\nafter",
+      " all\n::progress::9",
+    ];
+    const results = pieces.map((piece) => filter.push(piece));
+    results.push(filter.end());
+    expect(results.map((result) => result.output).join("")).toBe(
+      "before\nfoo ::progress::5\n::progress::101\nafter all\n",
+    );
+    expect(results.flatMap((result) => result.controls)).toEqual([
+      { kind: "progress", progress: 42, steps: null },
+      { kind: "status", statusLine: "Half way" },
+      { kind: "progress", progress: 25, steps: { done: 1, total: 4 } },
+      { kind: "progress", progress: 9, steps: null },
+    ]);
+  });
+
+  test("output goes out at once unless it may still become a control line", () => {
+    const filter = new ControlLineFilter();
+    expect(filter.push("plain")).toEqual({ output: "plain", controls: [] });
+    expect(filter.push(" ::status::x")).toEqual({ output: " ::status::x", controls: [] });
+    expect(filter.push("\n::sta")).toEqual({ output: "\n", controls: [] });
+    expect(filter.push("rt\n")).toEqual({ output: "::start\n", controls: [] });
+    expect(filter.push("::")).toEqual({ output: "", controls: [] });
+    expect(filter.end()).toEqual({ output: "::", controls: [] });
+  });
+
+  test("a bad form, or a line too long to be one, stays output", () => {
+    const filter = new ControlLineFilter();
+    const long = `::status::${"x".repeat(2000)}`;
+    expect(filter.push(long)).toEqual({ output: long, controls: [] });
+    expect(filter.push("\n::progress::3/0\n::status::\n::progress::3\n")).toEqual({
+      output: "\n::progress::3/0\n::status::\n",
+      controls: [{ kind: "progress", progress: 3, steps: null }],
+    });
   });
 });
 

@@ -161,7 +161,7 @@ describe("a job", () => {
     expect(output).toMatchObject({ stdout: "", ended: true });
   });
 
-  test("progress lines become progress events, coalesced, the last value sent", async () => {
+  test("progress lines become progress events, coalesced, the last value sent, never output", async () => {
     await readyWorker();
     const burst = await runJob('for i in $(seq 0 100); do echo "::progress::$i"; done');
     const progress = burst.events.filter((event) => event.type === "progress").map((event) => event.progress);
@@ -170,8 +170,8 @@ describe("a job", () => {
     expect(progress.length).toBeLessThanOrEqual(4);
     expect(types(burst.events).at(0)).toBe("started");
     expect(types(burst.events).at(-1)).toBe("finished");
-    // The lines stay in the output.
-    expect(burst.output.stdout.split("\n").length).toBe(102);
+    // Control lines are reported, not kept as output.
+    expect(burst.output.stdout).toBe("");
 
     // Spaced out (stderr too, decimals, a last line without a newline), every value arrives.
     const spaced = await runJob(
@@ -179,6 +179,34 @@ describe("a job", () => {
     );
     const values = spaced.events.filter((event) => event.type === "progress").map((event) => event.progress);
     expect(values).toEqual([12.5, 40, 99]);
+    expect(spaced.output).toMatchObject({ stdout: "not::progress::50\n", stderr: "" });
+  });
+
+  test("steps and status lines are reported, bad forms stay output, lines cut across reads too", async () => {
+    await readyWorker();
+    // Each line is cut across two writes (and reads), a pause between them.
+    const { events, output } = await runJob(
+      [
+        "printf 'one\\n::progress::1/'; sleep 0.15; printf '4\\n::sta'; sleep 0.15",
+        "printf 'tus::Copying \\033[1mfiles\\n'; sleep 0.15",
+        "echo ::progress::150; echo ::progress::3/0; echo ::status::; echo '::status::  '",
+        "echo ::status::oops >&2; sleep 0.15; echo ::progress::4/4; printf '::status::Done'",
+      ].join("; "),
+    );
+    const reports = events
+      .filter((event) => event.type === "progress" || event.type === "status")
+      .map((event) =>
+        event.type === "progress" ? { progress: event.progress, steps: event.steps } : event.statusLine,
+      );
+    expect(reports).toEqual([
+      { progress: 25, steps: { done: 1, total: 4 } },
+      "Copying [1mfiles",
+      "oops",
+      { progress: 100, steps: { done: 4, total: 4 } },
+      "Done",
+    ]);
+    expect(output.stdout).toBe("one\n::progress::150\n::progress::3/0\n::status::\n::status::  \n");
+    expect(output.stderr).toBe("");
   });
 
   test("a 200,000-line flood arrives complete and in order, with the worker's memory bounded", async () => {
@@ -459,11 +487,11 @@ describe("Valkey restarting mid-job", () => {
     await enqueue(
       valkey,
       id,
-      "echo ::progress::10; sleep 1; echo during; echo ::progress::50; sleep 1.5; echo after; echo ::progress::100",
+      "echo before; echo ::progress::10; sleep 1; echo during; echo ::progress::50; sleep 1.5; echo after; echo ::progress::100",
     );
     await waitForEvent(valkey, id, (event) => event.type === "progress" && event.progress === 10);
     // The event can land before the output batch holding its line: wait for both.
-    for (let tries = 0; !(await readOutput(valkey, id)).stdout.includes("::progress::10\n"); tries += 1) {
+    for (let tries = 0; !(await readOutput(valkey, id)).stdout.includes("before\n"); tries += 1) {
       if (tries > 100) throw new Error("the first output never reached Valkey");
       await Bun.sleep(20);
     }
@@ -481,7 +509,7 @@ describe("Valkey restarting mid-job", () => {
     const progress = events.filter((event) => event.type === "progress").map((event) => event.progress);
     expect(progress).toEqual([50, 100]);
     const output = await readOutput(after, id);
-    expect(output.stdout).toBe("during\n::progress::50\nafter\n::progress::100\n");
+    expect(output.stdout).toBe("during\nafter\n");
     expect(output.ended).toBe(true);
     expect(worker.child.exitCode).toBeNull();
   }, 20_000);

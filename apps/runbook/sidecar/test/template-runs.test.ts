@@ -303,8 +303,9 @@ describe("retries and a template's concurrency limit", () => {
     });
     const first = await run(template, {});
     const { job } = await finished(first.id);
-    expect(job).toMatchObject({ status: "failed", attempt: 1, retryOf: null });
+    expect(job).toMatchObject({ status: "failed", attempt: 1, maxAttempts: 4, retryOf: null });
     const attempts = await attemptsOf(first.id, 3);
+    expect(attempts.map((attempt) => attempt.maxAttempts)).toEqual([4, 4, 4]);
     expect(attempts.map((attempt) => [attempt.attempt, attempt.status, attempt.retryOf])).toEqual([
       [1, "failed", null],
       [2, "failed", first.id],

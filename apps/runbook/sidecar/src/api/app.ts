@@ -104,7 +104,7 @@ function announceJobsChanged(backchannel: Backchannel | null): JobsChanged {
 
 /**
  * Tells every window what the worker changed: `jobs:changed` for a job's
- * status, `job:progress` for its progress. Fire and forget, like the above.
+ * status, `job:progress` for its progress and status line. Fire and forget, like the above.
  */
 export function announceJobChanges(backchannel: Backchannel | null): (changes: JobChange[]) => void {
   if (backchannel === null) return () => {};
@@ -116,7 +116,15 @@ export function announceJobChanges(backchannel: Backchannel | null): (changes: J
         continue;
       }
       void backchannel
-        .broadcast({ event: "job:progress", payload: { id: change.id, progress: change.progress } })
+        .broadcast({
+          event: "job:progress",
+          payload: {
+            id: change.id,
+            progress: change.progress,
+            progressSteps: change.progressSteps,
+            statusLine: change.statusLine,
+          },
+        })
         .then((result) => {
           if (!result.ok)
             log.warn("could not tell the windows a job's progress", { error: result.error.type });

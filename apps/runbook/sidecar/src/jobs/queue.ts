@@ -63,6 +63,8 @@ export const JOB_MARK_TTL_SECONDS = 7 * 24 * 3600;
 export const JOB_OUTPUT_TTL_SECONDS = 30 * 24 * 3600;
 /** Most UTF-8 bytes in one output entry. */
 export const JOB_OUTPUT_CHUNK_BYTES = 16 * 1024;
+/** Most characters (code points) of a job's status line (`::status::…`). */
+export const STATUS_LINE_MAX = 200;
 
 /** Fields of a queue entry. */
 export interface QueuedJob {
@@ -144,6 +146,17 @@ export const JobEventSchema = z.discriminatedUnion("type", [
     id: z.string(),
     at: isoTime,
     progress: z.number().min(0).max(100),
+    /** Set when it reported steps (`::progress::3/8`). */
+    steps: z.object({ done: z.number().int().min(0), total: z.number().int().min(1) }).optional(),
+  }),
+  z.object({
+    type: z.literal("status"),
+    id: z.string(),
+    at: isoTime,
+    statusLine: z
+      .string()
+      .min(1)
+      .max(STATUS_LINE_MAX * 2),
   }),
   z.object({
     type: z.literal("finished"),
@@ -201,17 +214,61 @@ export function decodeOutputEntry(fields: readonly string[]): OutputEntry | null
 }
 
 /**
- * A line of output a job prints to report its progress, as a percentage:
- * `::progress::42` or `::progress::42.5` (0 to 100). It stays in the output too.
+ * Control lines: lines of output a job prints to report how far it is, taken
+ * out of its output by the worker (never stored or shown as output). A line is
+ * one only when it is exactly one of these (a trailing `\r` allowed); any
+ * other line, a malformed one included, stays output, so its author sees it:
+ *
+ * - `::progress::42` or `::progress::42.5`: percent done, 0 to 100
+ *   (`::progress::150` stays output);
+ * - `::progress::3/8`: 3 of 8 steps done, whole numbers with 0 ≤ N ≤ M and
+ *   M ≥ 1 (`::progress::3/0` and `::progress::9/8` stay output);
+ * - `::status::Copying files`: a short status line, control characters
+ *   removed, trimmed and cut to STATUS_LINE_MAX characters; one with no text
+ *   left (`::status::`) stays output.
  */
-export const PROGRESS_LINE = /^::progress::(\d{1,3}(?:\.\d+)?)\s*$/;
+export const PROGRESS_PREFIX = "::progress::";
+export const STATUS_PREFIX = "::status::";
 
-/** The percentage in a progress line, or null when `line` is not one. */
-export function parseProgressLine(line: string): number | null {
-  const match = PROGRESS_LINE.exec(line);
-  if (!match?.[1]) return null;
-  const value = Number(match[1]);
-  return value >= 0 && value <= 100 ? value : null;
+const PERCENT_LINE = /^::progress::(\d{1,3}(?:\.\d+)?)\r?$/;
+const STEPS_LINE = /^::progress::(\d{1,9})\/(\d{1,9})\r?$/;
+const STATUS_LINE = /^::status::(.*?)\r?$/s;
+
+/** Steps done of a known number of them. */
+export interface ProgressSteps {
+  done: number;
+  total: number;
+}
+
+export type ControlLine =
+  | { kind: "progress"; progress: number; steps: ProgressSteps | null }
+  | { kind: "status"; statusLine: string };
+
+/** What a line of output reports, or null when it is output. */
+export function parseControlLine(line: string): ControlLine | null {
+  if (line.startsWith(PROGRESS_PREFIX)) {
+    const percent = PERCENT_LINE.exec(line);
+    if (percent?.[1] !== undefined) {
+      const progress = Number(percent[1]);
+      return progress <= 100 ? { kind: "progress", progress, steps: null } : null;
+    }
+    const steps = STEPS_LINE.exec(line);
+    if (steps?.[1] === undefined || steps[2] === undefined) return null;
+    const done = Number(steps[1]);
+    const total = Number(steps[2]);
+    if (total < 1 || done > total) return null;
+    return { kind: "progress", progress: (done * 100) / total, steps: { done, total } };
+  }
+  const status = STATUS_LINE.exec(line);
+  if (status?.[1] === undefined) return null;
+  const statusLine = cleanStatusLine(status[1]);
+  return statusLine === "" ? null : { kind: "status", statusLine };
+}
+
+/** Without control characters, trimmed, at most STATUS_LINE_MAX code points. */
+export function cleanStatusLine(text: string): string {
+  const clean = text.replaceAll(/\p{Cc}/gu, "").trim();
+  return Array.from(clean).slice(0, STATUS_LINE_MAX).join("").trimEnd();
 }
 
 /** Stream entries come as a flat `[name, value, name, value, …]` list. */

@@ -15,7 +15,18 @@ export const JobSchema = z
     status: z.enum(JOB_STATUSES),
     exitCode: z.number().int().nullable(),
     progress: z.number().min(0).max(100).nullable().openapi({
-      description: "Percent done, as the job last reported it (`::progress::42`); null until then",
+      description:
+        "Percent done, as the job last reported it (`::progress::42`, or `::progress::3/8`); null until then",
+    }),
+    progressSteps: z
+      .object({ done: z.number().int().min(0), total: z.number().int().min(1) })
+      .nullable()
+      .openapi({
+        description: "Steps done of how many, when its last progress line gave them (`::progress::3/8`)",
+      }),
+    statusLine: z.string().nullable().openapi({
+      description:
+        "The job's last status line (`::status::Copying files`, at most 200 characters); null until one",
     }),
     reason: z.string().nullable().openapi({
       description: "Why the job ended, when its status alone does not say (e.g. killed by SIGKILL)",
@@ -75,6 +86,9 @@ export const JobSchema = z
           "its working directory was gone, its command could not start, it ran past its timeout, " +
           "or its secret values could not reach it",
       }),
+    maxAttempts: z.number().int().min(1).openapi({
+      description: "How many attempts the run may have in all: 1, plus its template's retries",
+    }),
     retryOf: z.string().nullable().openapi({ description: "The first attempt's id, on a retry" }),
     notBefore: z.iso
       .datetime()

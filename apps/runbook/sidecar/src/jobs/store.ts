@@ -35,6 +35,9 @@ type JobRow = {
   not_before: string | null;
   concurrency_limit: number | null;
   failure: JobFailure | null;
+  progress_done: number | null;
+  progress_total: number | null;
+  status_line: string | null;
 };
 
 /** What a template's run adds to a job. */
@@ -63,7 +66,11 @@ export interface UnsentJob extends QueuedJob {
 }
 
 /** What applying one event changed, for telling the windows. */
-export type JobChange = { id: string; kind: "status" } | { id: string; kind: "progress"; progress: number };
+export type JobChange =
+  | { id: string; kind: "status" }
+  | ({ id: string; kind: "progress" } & Pick<Job, "progress" | "progressSteps" | "statusLine">);
+
+type ReportRow = Pick<JobRow, "progress" | "progress_done" | "progress_total" | "status_line">;
 
 const TERMINAL = "('succeeded', 'failed', 'cancelled', 'interrupted')";
 
@@ -76,7 +83,7 @@ export const JOB_COLUMNS =
   "id, name, command, status, exit_code, created_at, started_at, finished_at, progress, reason, enqueued, " +
   "output_dropped_bytes, template_id, template_version, parameters, secret_parameters, working_directory, " +
   "environment, timeout_seconds, attempt, retry_of, retries, retry_delay_seconds, not_before, concurrency_limit, " +
-  "failure";
+  "failure, progress_done, progress_total, status_line";
 const EVENTS_CURSOR = "job_events_cursor";
 
 export interface JobPage {
@@ -127,6 +134,9 @@ export class JobStore {
       not_before: null,
       concurrency_limit: run?.concurrency ?? null,
       failure: null,
+      progress_done: null,
+      progress_total: null,
+      status_line: null,
     };
     this.#db
       .query<never, JobRow>(
@@ -135,7 +145,7 @@ export class JobStore {
                  $progress, $reason, $enqueued, $output_dropped_bytes, $template_id, $template_version,
                  $parameters, $secret_parameters, $working_directory, $environment, $timeout_seconds,
                  $attempt, $retry_of, $retries, $retry_delay_seconds, $not_before, $concurrency_limit,
-                 $failure)`,
+                 $failure, $progress_done, $progress_total, $status_line)`,
       )
       .run(row);
     return toJob(row);
@@ -303,12 +313,27 @@ export class JobStore {
         return changes > 0 ? { id, kind: "status" } : null;
       }
       case "progress": {
-        const { changes } = this.#db
-          .query<never, { id: string; progress: number }>(
-            "UPDATE jobs SET progress = $progress WHERE id = $id AND status = 'running'",
+        const row = this.#db
+          .query<ReportRow, { id: string; progress: number; done: number | null; total: number | null }>(
+            `UPDATE jobs SET progress = $progress, progress_done = $done, progress_total = $total
+             WHERE id = $id AND status = 'running' RETURNING ${REPORT_COLUMNS}`,
           )
-          .run({ id, progress: event.progress });
-        return changes > 0 ? { id, kind: "progress", progress: event.progress } : null;
+          .get({
+            id,
+            progress: event.progress,
+            done: event.steps?.done ?? null,
+            total: event.steps?.total ?? null,
+          });
+        return row === null ? null : reportChange(id, row);
+      }
+      case "status": {
+        const row = this.#db
+          .query<ReportRow, { id: string; statusLine: string }>(
+            `UPDATE jobs SET status_line = $statusLine
+             WHERE id = $id AND status = 'running' RETURNING ${REPORT_COLUMNS}`,
+          )
+          .get({ id, statusLine: event.statusLine });
+        return row === null ? null : reportChange(id, row);
       }
       case "finished": {
         const { changes } = this.#db
@@ -355,8 +380,24 @@ function retryInsert(): string {
            template_version, parameters, secret_parameters, working_directory, environment,
            timeout_seconds, attempt + 1, coalesce(retry_of, id), retries, retry_delay_seconds,
            strftime('%Y-%m-%dT%H:%M:%fZ', $at, '+' || retry_delay_seconds || ' seconds'), concurrency_limit,
-           NULL
+           NULL, NULL, NULL, NULL
     FROM jobs WHERE id = $id AND attempt <= retries`;
+}
+
+const REPORT_COLUMNS = "progress, progress_done, progress_total, status_line";
+
+function reportChange(id: string, row: ReportRow): JobChange {
+  return { id, kind: "progress", progress: row.progress, ...report(row) };
+}
+
+function report(row: ReportRow): Pick<Job, "progressSteps" | "statusLine"> {
+  return {
+    progressSteps:
+      row.progress_done === null || row.progress_total === null
+        ? null
+        : { done: row.progress_done, total: row.progress_total },
+    statusLine: row.status_line,
+  };
 }
 
 /** The command's first characters on one line, cut on a code point boundary. */
@@ -384,9 +425,11 @@ function toJob(row: JobRow): Job {
     workingDirectory: row.working_directory,
     timeoutSeconds: row.timeout_seconds,
     attempt: row.attempt,
+    maxAttempts: row.retries + 1,
     retryOf: row.retry_of,
     notBefore: row.not_before,
     failure: row.failure,
+    ...report(row),
   };
 }
 

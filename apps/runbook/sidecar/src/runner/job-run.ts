@@ -1,10 +1,16 @@
 /**
  * One job, from spawn to acknowledgement: starts the command, streams its
- * output and progress, ends its process group when the leader exits (or when
+ * output, progress and status, ends its process group when the leader exits (or when
  * cancelled or stopped: SIGTERM, a grace, SIGKILL), and reports how it ended.
  */
 import { log, type ValkeyConnection } from "@convoy/sidecar-runtime";
-import { JOB_OUTPUT_CHUNK_BYTES, JOB_RUNNING, type OutputStream, type QueuedJob } from "../jobs/queue.ts";
+import {
+  type ControlLine,
+  JOB_OUTPUT_CHUNK_BYTES,
+  JOB_RUNNING,
+  type OutputStream,
+  type QueuedJob,
+} from "../jobs/queue.ts";
 import {
   DEFAULT_OUTPUT_LIMITS,
   OUTPUT_FLUSH_MS,
@@ -20,9 +26,9 @@ import { JobSpawnError, type SpawnedJob, spawnJob } from "./job-process.ts";
 import { OutputBudget, truncationNotice } from "./output-budget.ts";
 import { pumpOutput } from "./output-pump.ts";
 import { encodeRunningJob, type RunningJobRecord, signalGroup } from "./process-group.ts";
-import { ProgressThrottle } from "./progress-throttle.ts";
+import { ProgressThrottle, systemClock } from "./progress-throttle.ts";
 import { SecretMask } from "./secret-mask.ts";
-import { ProgressLineScanner } from "./text.ts";
+import { ControlLineFilter, type FilteredText } from "./text.ts";
 
 export interface JobRunContext {
   valkey: ValkeyConnection;
@@ -138,14 +144,34 @@ export class JobRun {
         ? null
         : setTimeout(() => this.terminate("timed-out"), job.timeoutSeconds * 1000);
 
-    const progress = new ProgressThrottle((value) => {
-      const event = { type: "progress" as const, id: job.id, at: new Date().toISOString(), progress: value };
-      void writes.push("job progress", [eventCommand(event)]);
+    const at = () => new Date().toISOString();
+    const progress = new ProgressThrottle<Extract<ControlLine, { kind: "progress" }>>(
+      ({ progress: value, steps }) => {
+        const event = { type: "progress" as const, id: job.id, at: at(), progress: value };
+        void writes.push("job progress", [eventCommand(steps === null ? event : { ...event, steps })]);
+      },
+      PROGRESS_INTERVAL_MS,
+      systemClock,
+      ({ progress: value, steps }) => (steps === null ? String(value) : `${steps.done}/${steps.total}`),
+    );
+    const status = new ProgressThrottle<string>((statusLine) => {
+      void writes.push("job status", [eventCommand({ type: "status", id: job.id, at: at(), statusLine })]);
     }, PROGRESS_INTERVAL_MS);
     const drain = new AbortController();
     const secretValues = Object.values(secrets);
+    const report = (controls: readonly ControlLine[]) => {
+      for (const control of controls) {
+        if (control.kind === "progress") progress.push(control);
+        else {
+          // A status line leaves the worker too: its secrets are masked like the output's.
+          const mask = new SecretMask(secretValues);
+          status.push(mask.push(control.statusLine) + mask.end());
+        }
+      }
+    };
     const pump = (source: ReadableStream<Uint8Array>, stream: OutputStream) => {
-      const lines = new ProgressLineScanner();
+      // Control lines first: they are reported, never counted or written as output.
+      const lines = new ControlLineFilter();
       // Before anything is counted or written: no secret leaves the worker.
       const mask = new SecretMask(secretValues);
       const write = async (text: string) => {
@@ -153,18 +179,21 @@ export class JobRun {
         if (kept.text !== "") await output.write(stream, kept.text);
         if (kept.truncated) await output.write("stderr", truncationNotice(budget.maxBytes));
       };
+      const filter = (filtered: FilteredText) => {
+        report(filtered.controls);
+        return filtered.output;
+      };
       return pumpOutput(source, {
-        write: (text) => write(mask.push(text)),
-        onText: (text) => {
-          for (const value of lines.push(text)) progress.push(value);
+        write: async (text) => {
+          const kept = mask.push(filter(lines.push(text)));
+          if (kept !== "") await write(kept);
         },
         flushMs: OUTPUT_FLUSH_MS,
         maxBytes: JOB_OUTPUT_CHUNK_BYTES,
         stop: drain.signal,
       }).then(async () => {
-        const rest = mask.end();
+        const rest = mask.push(filter(lines.end())) + mask.end();
         if (rest !== "") await write(rest);
-        for (const value of lines.end()) progress.push(value);
       });
     };
     const pumps = Promise.all([
@@ -184,6 +213,7 @@ export class JobRun {
     await pumps;
     clearTimeout(drainTimer);
     progress.flush();
+    status.flush();
     await output.end();
 
     const { exitCode, signalCode } = spawned.process;

@@ -11,8 +11,6 @@
 export interface PumpOptions {
   /** Writes a batch; the pump waits for it before reading on. */
   write: (text: string) => Promise<void>;
-  /** Sees all decoded text as it arrives (for progress lines). */
-  onText?: (text: string) => void;
   flushMs: number;
   maxBytes: number;
   /** Stops reading (the pipe is cancelled) and writes what was read. */
@@ -49,7 +47,6 @@ export async function pumpOutput(source: ReadableStream<Uint8Array>, options: Pu
   };
   const take = (text: string, bytes: number) => {
     if (text === "") return;
-    options.onText?.(text);
     if (batch === "") batchStartedAt = performance.now();
     batch += text;
     batchBytes += bytes;

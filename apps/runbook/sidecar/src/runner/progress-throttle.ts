@@ -1,5 +1,5 @@
 /**
- * Coalesces one job's progress values: at most one event per interval, the
+ * Coalesces one job's progress (or status) values: at most one event per interval, the
  * first at once, and the last value always sent (after the interval, or by
  * `flush()` when the job ends). Time and timers are injected, so it is tested
  * without waiting.
@@ -19,29 +19,37 @@ export const systemClock: Clock = {
   },
 };
 
-export class ProgressThrottle {
-  readonly #emit: (value: number) => void;
+/** Values are told apart by `key`; one equal to the last sent is not sent again. */
+export class ProgressThrottle<T = number> {
+  readonly #emit: (value: T) => void;
   readonly #intervalMs: number;
   readonly #clock: Clock;
-  #lastSent: number | null = null;
+  readonly #key: (value: T) => unknown;
+  #lastSent: unknown = null;
   #lastSentAt = Number.NEGATIVE_INFINITY;
-  #pending: number | null = null;
+  #pending: { value: T } | null = null;
   #cancelTimer: (() => void) | null = null;
 
-  constructor(emit: (value: number) => void, intervalMs: number, clock: Clock = systemClock) {
+  constructor(
+    emit: (value: T) => void,
+    intervalMs: number,
+    clock: Clock = systemClock,
+    key: (value: T) => unknown = (value) => value,
+  ) {
     this.#emit = emit;
     this.#intervalMs = intervalMs;
     this.#clock = clock;
+    this.#key = key;
   }
 
-  push(value: number): void {
-    if (this.#pending === null && value === this.#lastSent) return;
+  push(value: T): void {
+    if (this.#pending === null && this.#key(value) === this.#lastSent) return;
     const wait = this.#lastSentAt + this.#intervalMs - this.#clock.now();
     if (wait <= 0 && this.#cancelTimer === null) {
       this.#send(value);
       return;
     }
-    this.#pending = value;
+    this.#pending = { value };
     this.#cancelTimer ??= this.#clock.schedule(() => {
       this.#cancelTimer = null;
       this.#sendPending();
@@ -56,13 +64,13 @@ export class ProgressThrottle {
   }
 
   #sendPending(): void {
-    const value = this.#pending;
+    const pending = this.#pending;
     this.#pending = null;
-    if (value !== null && value !== this.#lastSent) this.#send(value);
+    if (pending !== null && this.#key(pending.value) !== this.#lastSent) this.#send(pending.value);
   }
 
-  #send(value: number): void {
-    this.#lastSent = value;
+  #send(value: T): void {
+    this.#lastSent = this.#key(value);
     this.#lastSentAt = this.#clock.now();
     this.#emit(value);
   }

@@ -1,9 +1,9 @@
 /**
  * Pure text handling for job output: cutting it into entries of at most N
- * UTF-8 bytes on code point boundaries, and finding progress lines in text
+ * UTF-8 bytes on code point boundaries, and taking control lines out of text
  * that arrives in arbitrary pieces.
  */
-import { parseProgressLine } from "../jobs/queue.ts";
+import { type ControlLine, PROGRESS_PREFIX, parseControlLine, STATUS_PREFIX } from "../jobs/queue.ts";
 
 const encoder = new TextEncoder();
 
@@ -26,58 +26,76 @@ export function splitUtf8(text: string, maxBytes: number): string[] {
   return pieces;
 }
 
-/** Longest line still looked at for a progress value; longer ones cannot be one. */
-const MAX_PROGRESS_LINE = 64;
-const PROGRESS_PREFIX = "::progress::";
+/**
+ * Longest line still held back as a possible control line; a longer one is
+ * output, whatever it starts with.
+ */
+const MAX_CONTROL_LINE = 1024;
+const CONTROL_PREFIXES = [PROGRESS_PREFIX, STATUS_PREFIX];
+
+/** What one stream's text became: the output to keep, and the control lines it held, in order. */
+export interface FilteredText {
+  output: string;
+  controls: ControlLine[];
+}
 
 /**
- * Finds progress lines (`::progress::42`) in one stream's text, fed in pieces
- * that may cut a line anywhere. Remembers at most one short partial line.
+ * Takes control lines (`::progress::…`, `::status::…`: queue.ts) out of one
+ * stream's text, fed in pieces that may cut a line anywhere. Only a whole line
+ * that is exactly a valid control line is taken; everything else is output,
+ * unchanged. The start of a line that may still become one is held back
+ * (at most MAX_CONTROL_LINE characters) until its newline, or the end, says.
  */
-export class ProgressLineScanner {
-  /** The current line so far, or null once it is too long to be a progress line. */
-  #partial: string | null = "";
+export class ControlLineFilter {
+  /** The current line so far, while it may still be a control line. */
+  #held = "";
+  /** The current line is known to be output: the rest of it passes straight through. */
+  #passing = false;
 
-  /** The progress values of every line `text` completed, in order. */
-  push(text: string): number[] {
-    const values: number[] = [];
+  push(text: string): FilteredText {
+    let output = "";
+    const controls: ControlLine[] = [];
     let start = 0;
-    for (;;) {
+    while (start < text.length) {
       const newline = text.indexOf("\n", start);
+      const piece = newline === -1 ? text.slice(start) : text.slice(start, newline);
+      if (this.#passing) {
+        output += newline === -1 ? piece : `${piece}\n`;
+        if (newline !== -1) this.#passing = false;
+      } else {
+        const line = this.#held + piece;
+        this.#held = "";
+        if (newline !== -1) {
+          const control = parseControlLine(line);
+          if (control === null) output += `${line}\n`;
+          else controls.push(control);
+        } else if (couldBeControl(line)) {
+          this.#held = line;
+        } else {
+          output += line;
+          this.#passing = true;
+        }
+      }
       if (newline === -1) break;
-      this.#append(text.slice(start, newline));
-      this.#takeLine(values);
       start = newline + 1;
     }
-    this.#append(text.slice(start));
-    return values;
+    return { output, controls };
   }
 
-  /** The value of a last line without a newline, once the stream has ended. */
-  end(): number[] {
-    const values: number[] = [];
-    this.#takeLine(values);
-    return values;
-  }
-
-  #append(piece: string): void {
-    if (this.#partial === null || piece === "") return;
-    const line = this.#partial + piece;
-    this.#partial = line.length > MAX_PROGRESS_LINE || !couldBeProgress(line) ? null : line;
-  }
-
-  #takeLine(values: number[]): void {
-    const line = this.#partial;
-    this.#partial = "";
-    if (line === null || !line.startsWith(PROGRESS_PREFIX)) return;
-    const value = parseProgressLine(line);
-    if (value !== null) values.push(value);
+  /** A last line without a newline, once the stream has ended. */
+  end(): FilteredText {
+    const line = this.#held;
+    this.#held = "";
+    this.#passing = false;
+    const control = line === "" ? null : parseControlLine(line);
+    return control === null ? { output: line, controls: [] } : { output: "", controls: [control] };
   }
 }
 
-/** Whether `line` (possibly still growing) can still become a progress line. */
-function couldBeProgress(line: string): boolean {
-  return line.length <= PROGRESS_PREFIX.length
-    ? PROGRESS_PREFIX.startsWith(line)
-    : line.startsWith(PROGRESS_PREFIX);
+/** Whether `line` (possibly still growing) can still become a control line. */
+function couldBeControl(line: string): boolean {
+  if (line.length > MAX_CONTROL_LINE) return false;
+  return CONTROL_PREFIXES.some((prefix) =>
+    line.length <= prefix.length ? prefix.startsWith(line) : line.startsWith(prefix),
+  );
 }

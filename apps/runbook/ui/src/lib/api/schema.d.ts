@@ -238,8 +238,15 @@ export interface components {
             /** @enum {string} */
             status: "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
             exitCode: number | null;
-            /** @description Percent done, as the job last reported it (`::progress::42`); null until then */
+            /** @description Percent done, as the job last reported it (`::progress::42`, or `::progress::3/8`); null until then */
             progress: number | null;
+            /** @description Steps done of how many, when its last progress line gave them (`::progress::3/8`) */
+            progressSteps: {
+                done: number;
+                total: number;
+            } | null;
+            /** @description The job's last status line (`::status::Copying files`, at most 200 characters); null until one */
+            statusLine: string | null;
             /** @description Why the job ended, when its status alone does not say (e.g. killed by SIGKILL) */
             reason: string | null;
             /** Format: date-time */
@@ -271,6 +278,8 @@ export interface components {
              * @enum {string|null}
              */
             failure: "working-directory-missing" | "spawn-failed" | "timed-out" | "secrets-unavailable" | null;
+            /** @description How many attempts the run may have in all: 1, plus its template's retries */
+            maxAttempts: number;
             /** @description The first attempt's id, on a retry */
             retryOf: string | null;
             /**
