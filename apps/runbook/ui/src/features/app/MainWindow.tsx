@@ -1,13 +1,19 @@
 import { QueryClientProvider } from "@tanstack/react-query";
-import { useEffect, useMemo, useState } from "react";
-import { type ApiClient, createApiClient } from "../../lib/api/client";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
+import { type ApiClient, createApiClient, type Job } from "../../lib/api/client";
 import { createQueryClient } from "../../lib/api/query";
 import type { ApiEndpoint, AppInfo } from "../../lib/bindings";
 import { describeError, type ShellError, shellError } from "../../lib/errors";
 import type { Platform } from "../../platform";
 import { JobsPanel } from "../jobs/JobsPanel";
+import { useSelectedJob } from "../jobs/useSelectedJob";
 import { useLaunchState } from "../launch/useLaunchState";
 import { SidecarsPanel } from "../sidecars/SidecarsPanel";
+
+// Not on the first screen: its own chunk, loaded when the tab is first opened.
+const TemplatesView = lazy(() => import("../templates/TemplatesView"));
+
+type View = "jobs" | "templates";
 
 /** The main window: loads while the sidecars start, shows data once the api is ready. */
 export function MainWindow({ platform }: { platform: Platform }) {
@@ -16,6 +22,16 @@ export function MainWindow({ platform }: { platform: Platform }) {
   const [endpoint, setEndpoint] = useState<ApiEndpoint | null>(null);
   const [error, setError] = useState<ShellError | null>(null);
   const [queryClient] = useState(createQueryClient);
+  const [view, setView] = useState<View>("jobs");
+  const [, selectJob] = useSelectedJob(platform);
+  // A template run is a job: the jobs view shows it (the selection is the shell's, for every window).
+  const onRan = useCallback(
+    (job: Job) => {
+      selectJob(job.id);
+      setView("jobs");
+    },
+    [selectJob],
+  );
 
   useEffect(() => {
     platform.appInfo().then(setInfo, (reason) => setError(shellError(reason)));
@@ -62,7 +78,28 @@ export function MainWindow({ platform }: { platform: Platform }) {
       )}
       {api ? (
         <QueryClientProvider client={queryClient}>
-          <JobsPanel api={api} platform={platform} />
+          <nav className="views" aria-label="Views">
+            {(["jobs", "templates"] as const).map((name) => (
+              <button
+                key={name}
+                type="button"
+                data-testid={`view-${name}`}
+                aria-pressed={view === name}
+                onClick={() => setView(name)}
+              >
+                {name === "jobs" ? "Jobs" : "Templates"}
+              </button>
+            ))}
+          </nav>
+          {/* Kept mounted while hidden: its list and the output it follows stay live. */}
+          <div hidden={view !== "jobs"}>
+            <JobsPanel api={api} platform={platform} />
+          </div>
+          {view === "templates" && (
+            <Suspense fallback={<p className="muted">Loading templates…</p>}>
+              <TemplatesView api={api} onRan={onRan} />
+            </Suspense>
+          )}
         </QueryClientProvider>
       ) : (
         <p className="muted">Starting the Runbook service…</p>

@@ -2,6 +2,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import type { ApiClient, Job, Problem } from "../../lib/api/client";
 import { describeError } from "../../lib/errors";
 import { formatDuration, useNow } from "../../lib/time";
+import { RerunButton } from "../templates/Rerun";
 import { useJobOutput } from "./useJobOutput";
 
 const ACTIVE: ReadonlySet<Job["status"]> = new Set(["queued", "running"]);
@@ -12,12 +13,15 @@ export function JobDetail({
   job,
   cancel,
   onOutputEnded,
+  onRerun,
 }: {
   api: ApiClient;
   job: Job;
   cancel: (id: string) => Promise<Problem | null>;
   /** The output has ended: the job's final state is there to be read. */
   onOutputEnded: () => void;
+  /** A re-run of this job was queued. */
+  onRerun?: (job: Job) => void;
 }) {
   const output = useJobOutput(api, job.id);
   const [cancelling, setCancelling] = useState(false);
@@ -63,6 +67,7 @@ export function JobDetail({
             {cancelling ? "Cancelling…" : "Cancel"}
           </button>
         )}
+        {!active && <RerunButton api={api} job={job} onRerun={onRerun} />}
       </header>
       <p className="muted job-facts">
         {job.exitCode !== null && <span data-testid="job-exit-code">exit code {job.exitCode}</span>}

@@ -79,7 +79,14 @@ export function JobsPanel({ api, platform }: { api: ApiClient; platform?: Platfo
       )}
       {selected && (
         // Keyed by job: another job is a fresh view (its output, its Cancel state), never the last one reused.
-        <JobDetail key={selected.id} api={api} job={selected} cancel={cancel} onOutputEnded={onOutputEnded} />
+        <JobDetail
+          key={selected.id}
+          api={api}
+          job={selected}
+          cancel={cancel}
+          onOutputEnded={onOutputEnded}
+          onRerun={(next) => setSelectedId(next.id)}
+        />
       )}
     </section>
   );
