@@ -70,7 +70,8 @@ describe("Runbook runs jobs", () => {
     const { browser } = app;
     await queue(
       browser,
-      'for i in 1 2 3 4 5; do echo "line $i"; echo "::progress::$((i * 20))"; sleep 0.3; done; echo "to stderr" >&2',
+      'for i in 1 2 3 4 5; do echo "line $i"; echo "::progress::$((i * 20))"; echo "::status::step $i"; sleep 0.3; done; ' +
+        'echo "::status::All done"; echo "to stderr" >&2',
     );
     // Live: the first lines are on screen while the job still runs.
     await browser.waitUntil(async () => (await outputText(browser)).includes("line 2"), {
@@ -83,8 +84,11 @@ describe("Runbook runs jobs", () => {
     // Control lines drive the progress bar, and are not output.
     const text = await outputText(browser);
     assert.match(text, /^line 1\nline 2\nline 3\nline 4\nline 5\n/);
-    assert.doesNotMatch(text, /::progress::/);
+    assert.doesNotMatch(text, /::progress::|::status::/);
+    assert.equal(await browser.$('[data-testid="job-status-line"]').getText(), "All done");
     assert.equal(await browser.$(".output-stderr").getText(), "to stderr");
+    assert.equal(await attribute(browser, ".output-stderr", "title"), "stderr");
+    assert.match(await browser.$('[data-testid="output-key"]').getText(), /^stderr is shown in red/);
     assert.equal(await attribute(browser, '[data-testid="job-progress"]', "value"), "100");
     assert.equal(await browser.$('[data-testid="job-exit-code"]').getText(), "exit code 0");
     // Five sleeps of 0.3 s, timed from the worker's start and end events: over 1.2 s, under 10.

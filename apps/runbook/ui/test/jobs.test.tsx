@@ -106,14 +106,28 @@ describe("useJobs (the query cache)", () => {
     expect(state.reads).toBe(2);
   });
 
-  it("patches a job's progress in the cache without reading the list again", async () => {
+  it("patches a job's progress and status line in the cache without reading the list again", async () => {
     const { api, state } = fakeApi([job("a", { status: "running" }), job("b")]);
     const shell = fakeShell();
     const { result } = renderJobs(api, shell.platform);
     await waitFor(() => expect(result.current.jobs).toHaveLength(2));
     await waitFor(() => expect(shell.listening()).toBe(2));
-    await shell.progressed({ id: "a", progress: 40 });
+    await shell.progressed({ id: "a", progress: 40, progressSteps: null, statusLine: null });
     await waitFor(() => expect(result.current.jobs.map((j) => j.progress)).toEqual([40, null]));
+    await shell.progressed({
+      id: "a",
+      progress: 50,
+      progressSteps: { done: 2, total: 4 },
+      statusLine: "Copying files",
+    });
+    await waitFor(() =>
+      expect(result.current.jobs[0]).toMatchObject({
+        progress: 50,
+        progressSteps: { done: 2, total: 4 },
+        statusLine: "Copying files",
+      }),
+    );
+    expect(result.current.jobs[1]).toMatchObject({ id: "b", progress: null });
     expect(state.reads).toBe(1);
   });
 

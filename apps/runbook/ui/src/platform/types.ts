@@ -55,9 +55,13 @@ export interface JobsChanged {
   id: string;
 }
 
-/** Broadcast by the api through the shell to every window as `job:progress`. */
+/** Broadcast by the api through the shell to every window as `job:progress`: what the job last reported. */
 export interface JobProgress {
   id: string;
-  /** 0 to 100. */
-  progress: number;
+  /** 0 to 100; null when it has reported only a status line. */
+  progress: number | null;
+  /** Set when its last progress line gave steps (`::progress::3/8`). */
+  progressSteps: { done: number; total: number } | null;
+  /** Its last `::status::` text. */
+  statusLine: string | null;
 }

@@ -3,11 +3,13 @@ import type { ApiClient, Job, Problem } from "../../lib/api/client";
 import { describeError } from "../../lib/errors";
 import { formatDuration, useNow } from "../../lib/time";
 import { RerunButton } from "../templates/Rerun";
+import { attemptLabel, JobReport } from "./JobReport";
+import { OutputPieces, StderrKey } from "./OutputPieces";
 import { useJobOutput } from "./useJobOutput";
 
 const ACTIVE: ReadonlySet<Job["status"]> = new Set(["queued", "running"]);
 
-/** One job: its state, its progress, its output as it comes, and Cancel while it can be. */
+/** One job: its state, its progress and status line, its output as it comes, and Cancel while it can be. */
 export function JobDetail({
   api,
   job,
@@ -55,6 +57,7 @@ export function JobDetail({
   const now = useNow(running);
   // A running job's length counts up each second; an ended one's is fixed.
   const end = job.finishedAt ? Date.parse(job.finishedAt) : running ? now * 1000 : null;
+  const attempt = attemptLabel(job);
   return (
     <section className="job-detail" data-testid="job-detail" data-job-id={job.id} data-status={job.status}>
       <header className="job-detail-head">
@@ -70,6 +73,7 @@ export function JobDetail({
         {!active && <RerunButton api={api} job={job} onRerun={onRerun} />}
       </header>
       <p className="muted job-facts">
+        {attempt && <span data-testid="job-attempt">{attempt}</span>}
         {job.exitCode !== null && <span data-testid="job-exit-code">exit code {job.exitCode}</span>}
         {job.reason && <span data-testid="job-reason">{job.reason}</span>}
         {job.startedAt && <span>started {new Date(job.startedAt).toLocaleTimeString()}</span>}
@@ -80,11 +84,7 @@ export function JobDetail({
           </span>
         )}
       </p>
-      {job.progress !== null && (
-        <progress data-testid="job-progress" max={100} value={job.progress}>
-          {job.progress}%
-        </progress>
-      )}
+      <JobReport job={job} />
       {problem && (
         <p className="error" role="alert" data-testid="job-problem" data-problem-type={problem.type}>
           {describeError(problem)}
@@ -112,12 +112,9 @@ export function JobDetail({
             … {output.trimmed.toLocaleString()} earlier characters not shown …{"\n"}
           </span>
         )}
-        {output.pieces.map((piece) => (
-          <span key={piece.key} className={`output-${piece.stream}`}>
-            {piece.text}
-          </span>
-        ))}
+        <OutputPieces pieces={output.pieces} />
       </pre>
+      <StderrKey pieces={output.pieces} />
       {output.ended && output.pieces.length === 0 && (
         <p className="muted" data-testid="output-empty">
           No output.

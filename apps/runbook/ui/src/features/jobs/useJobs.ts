@@ -68,12 +68,14 @@ export function useJobs(api: ApiClient, platform?: Platform): JobsView {
     if (list.dataUpdatedAt) setRefused(null);
   }, [list.dataUpdatedAt]);
 
-  // A running job's progress, as it reports it; its status comes with jobs:changed.
+  // A running job's progress and status line, as it reports them; its status comes with jobs:changed.
   useEffect(() => {
     if (!platform) return;
     return subscribe(
-      platform.onJobProgress(({ id, progress }) =>
-        patch((items) => items.map((job) => (job.id === id ? { ...job, progress } : job))),
+      platform.onJobProgress(({ id, progress, progressSteps, statusLine }) =>
+        patch((items) =>
+          items.map((job) => (job.id === id ? { ...job, progress, progressSteps, statusLine } : job)),
+        ),
       ),
     );
   }, [platform, patch]);

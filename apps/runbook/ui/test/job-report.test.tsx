@@ -1,0 +1,86 @@
+import { cleanup, render, screen } from "@testing-library/react";
+import { afterEach, describe, expect, it } from "vitest";
+import { attemptLabel, JobReport, progressLabel } from "../src/features/jobs/JobReport";
+import { OutputPieces, StderrKey } from "../src/features/jobs/OutputPieces";
+
+afterEach(cleanup);
+
+const none = { progress: null, progressSteps: null, statusLine: null };
+
+describe("progressLabel and attemptLabel", () => {
+  it("says a percentage, with the steps when the job gave them", () => {
+    expect(progressLabel(none)).toBeNull();
+    expect(progressLabel({ progress: 42, progressSteps: null })).toBe("42%");
+    expect(progressLabel({ progress: 100 / 3, progressSteps: { done: 1, total: 3 } })).toBe("1 of 3 (33.3%)");
+  });
+
+  it("names the attempt of a run with retries, or of a retry, and nothing for a lone run", () => {
+    expect(attemptLabel({ attempt: 2, maxAttempts: 3 })).toBe("attempt 2 of 3");
+    expect(attemptLabel({ attempt: 1, maxAttempts: 3 })).toBe("attempt 1 of 3");
+    expect(attemptLabel({ attempt: 2, maxAttempts: 1 })).toBe("attempt 2");
+    expect(attemptLabel({ attempt: 1, maxAttempts: 1 })).toBeNull();
+  });
+});
+
+describe("JobReport", () => {
+  it("shows nothing before the job reports anything", () => {
+    const { container } = render(<JobReport job={none} />);
+    expect(container.innerHTML).toBe("");
+  });
+
+  it("shows the progress bar, its steps, and the status line under it", () => {
+    render(
+      <JobReport
+        job={{ progress: 37.5, progressSteps: { done: 3, total: 8 }, statusLine: "Copying files" }}
+      />,
+    );
+    const bar = screen.getByTestId("job-progress");
+    expect(bar.getAttribute("value")).toBe("37.5");
+    expect(bar.getAttribute("aria-label")).toBe("Progress");
+    expect(screen.getByTestId("job-progress-label").textContent).toBe("3 of 8 (37.5%)");
+    const status = screen.getByTestId("job-status-line");
+    expect(status.textContent).toBe("Copying files");
+    expect(status.getAttribute("aria-live")).toBe("polite");
+    // Under the bar.
+    expect(bar.compareDocumentPosition(status) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+  });
+
+  it("shows a status line alone when the job reported no progress", () => {
+    render(<JobReport job={{ ...none, statusLine: "Waiting for the lock" }} />);
+    expect(screen.queryByTestId("job-progress")).toBeNull();
+    expect(screen.getByTestId("job-status-line").textContent).toBe("Waiting for the lock");
+  });
+});
+
+describe("OutputPieces and StderrKey", () => {
+  const pieces = [
+    { key: 0, stream: "stdout" as const, text: "out\n" },
+    { key: 1, stream: "stderr" as const, text: "err\n" },
+  ];
+
+  it("marks each piece with its stream; stderr is named, not only coloured", () => {
+    const { container } = render(
+      <pre>
+        <OutputPieces pieces={pieces} />
+      </pre>,
+    );
+    const spans = [...container.querySelectorAll("pre > span")];
+    expect(spans.map((span) => [span.className, span.getAttribute("data-stream"), span.textContent])).toEqual(
+      [
+        ["output-stdout", "stdout", "out\n"],
+        ["output-stderr", "stderr", "err\n"],
+      ],
+    );
+    expect(spans[1]?.getAttribute("title")).toBe("stderr");
+    expect(spans[0]?.hasAttribute("title")).toBe(false);
+  });
+
+  it("explains the marking only once there is stderr", () => {
+    const { rerender } = render(<StderrKey pieces={pieces.slice(0, 1)} />);
+    expect(screen.queryByTestId("output-key")).toBeNull();
+    rerender(<StderrKey pieces={pieces} />);
+    expect(screen.getByTestId("output-key").textContent).toBe(
+      "stderr is shown in red, with a bar at its left.",
+    );
+  });
+});
