@@ -4,6 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 
 bash "$ROOT/scripts/setup.sh"
+printf '(setup: %ds)\n' "$SECONDS"
 cd "$ROOT"
 
 passed=0
