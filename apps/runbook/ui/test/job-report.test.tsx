@@ -1,7 +1,11 @@
-import { cleanup, render, screen } from "@testing-library/react";
+import { QueryClientProvider } from "@tanstack/react-query";
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
+import { JobDetail } from "../src/features/jobs/JobDetail";
 import { attemptLabel, JobReport, progressLabel } from "../src/features/jobs/JobReport";
 import { OutputPieces, StderrKey } from "../src/features/jobs/OutputPieces";
+import { createApiClient, type Job } from "../src/lib/api/client";
+import { createQueryClient } from "../src/lib/api/query";
 
 afterEach(cleanup);
 
@@ -82,5 +86,76 @@ describe("OutputPieces and StderrKey", () => {
     expect(screen.getByTestId("output-key").textContent).toBe(
       "stderr is shown in red, with a bar at its left.",
     );
+  });
+});
+
+describe("JobDetail", () => {
+  /** An api whose job has ended with `chunks` as its output. */
+  function endedApi(chunks: { stream: "stdout" | "stderr"; text: string }[]) {
+    const fetchImpl = async () =>
+      new Response(JSON.stringify({ chunks, cursor: "1-0", end: true }), {
+        status: 200,
+        headers: { "content-type": "application/json" },
+      });
+    return createApiClient({ baseUrl: "http://127.0.0.1:1", token: "t" }, fetchImpl as typeof fetch);
+  }
+
+  function renderDetail(job: Job, onOpenFirstAttempt?: () => void) {
+    const client = createQueryClient();
+    return render(
+      <QueryClientProvider client={client}>
+        <JobDetail
+          api={endedApi([
+            { stream: "stdout", text: "out\n" },
+            { stream: "stderr", text: "err\n" },
+          ])}
+          job={job}
+          cancel={async () => null}
+          onOutputEnded={() => {}}
+          onOpenFirstAttempt={onOpenFirstAttempt}
+        />
+      </QueryClientProvider>,
+    );
+  }
+
+  const ended = {
+    id: "b",
+    name: "make",
+    command: "make",
+    status: "failed",
+    exitCode: 2,
+    progress: 100,
+    progressSteps: { done: 4, total: 4 },
+    statusLine: "Linking",
+    reason: null,
+    createdAt: "2026-12-01T00:00:00.000Z",
+    startedAt: "2026-12-01T00:00:01.000Z",
+    finishedAt: "2026-12-01T00:00:02.000Z",
+    attempt: 2,
+    maxAttempts: 3,
+    retryOf: "a",
+  } as Job;
+
+  it("shows the attempt, the report, stderr marked, and opens the first attempt", async () => {
+    let opened = 0;
+    renderDetail(ended, () => {
+      opened += 1;
+    });
+    expect(screen.getByTestId("job-attempt").textContent).toBe("attempt 2 of 3");
+    expect(screen.getByTestId("job-progress-label").textContent).toBe("4 of 4 (100%)");
+    expect(screen.getByTestId("job-status-line").textContent).toBe("Linking");
+    await waitFor(() => expect(screen.getByTestId("job-output").textContent).toBe("out\nerr\n"));
+    expect(screen.getByTestId("job-output").querySelector(".output-stderr")?.textContent).toBe("err\n");
+    expect(screen.getByTestId("output-key")).toBeTruthy();
+    fireEvent.click(screen.getByTestId("job-first-attempt"));
+    expect(opened).toBe(1);
+  });
+
+  it("a lone run names no attempt and links nowhere", async () => {
+    renderDetail({ ...ended, attempt: 1, maxAttempts: 1, retryOf: null, statusLine: null });
+    expect(screen.queryByTestId("job-attempt")).toBeNull();
+    expect(screen.queryByTestId("job-first-attempt")).toBeNull();
+    expect(screen.queryByTestId("job-status-line")).toBeNull();
+    await waitFor(() => expect(screen.getByTestId("job-output").getAttribute("data-ended")).toBe("true"));
   });
 });

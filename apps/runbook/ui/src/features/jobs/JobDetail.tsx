@@ -16,6 +16,7 @@ export function JobDetail({
   cancel,
   onOutputEnded,
   onRerun,
+  onOpenFirstAttempt,
 }: {
   api: ApiClient;
   job: Job;
@@ -24,6 +25,8 @@ export function JobDetail({
   onOutputEnded: () => void;
   /** A re-run of this job was queued. */
   onRerun?: (job: Job) => void;
+  /** Opens this retry's first attempt; absent when there is none to open. */
+  onOpenFirstAttempt?: () => void;
 }) {
   const output = useJobOutput(api, job.id);
   const [cancelling, setCancelling] = useState(false);
@@ -74,6 +77,11 @@ export function JobDetail({
       </header>
       <p className="muted job-facts">
         {attempt && <span data-testid="job-attempt">{attempt}</span>}
+        {job.retryOf && onOpenFirstAttempt && (
+          <button type="button" className="link" data-testid="job-first-attempt" onClick={onOpenFirstAttempt}>
+            see the first attempt
+          </button>
+        )}
         {job.exitCode !== null && <span data-testid="job-exit-code">exit code {job.exitCode}</span>}
         {job.reason && <span data-testid="job-reason">{job.reason}</span>}
         {job.startedAt && <span>started {new Date(job.startedAt).toLocaleTimeString()}</span>}

@@ -12,6 +12,8 @@ export function JobsPanel({ api, platform }: { api: ApiClient; platform?: Platfo
   const [command, setCommand] = useState("");
   const [selectedId, setSelectedId] = useSelectedJob(platform);
   const selected = jobs.find((job) => job.id === selectedId) ?? null;
+  // Only one the list holds: an older one is not loaded to be shown.
+  const firstAttempt = selected?.retryOf ? jobs.find((job) => job.id === selected.retryOf) : undefined;
   const onOutputEnded = useCallback(() => void reload(), [reload]);
 
   // Start-up ends here: the list first shows data from the api. The shell
@@ -86,6 +88,7 @@ export function JobsPanel({ api, platform }: { api: ApiClient; platform?: Platfo
           cancel={cancel}
           onOutputEnded={onOutputEnded}
           onRerun={(next) => setSelectedId(next.id)}
+          onOpenFirstAttempt={firstAttempt ? () => setSelectedId(firstAttempt.id) : undefined}
         />
       )}
     </section>
