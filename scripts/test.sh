@@ -24,7 +24,7 @@ run() {
 
 typecheck() {
   local pkg
-  for pkg in packages/sidecar-runtime apps/runbook/sidecar apps/runbook/ui docs examples/fastapi-valkey/ui; do
+  for pkg in packages/sidecar-runtime crates/tauri-plugin-convoy-supervisor apps/runbook/sidecar apps/runbook/ui docs examples/fastapi-valkey/ui; do
     tsc --noEmit -p "$pkg" || return 1
   done
 }
@@ -48,6 +48,7 @@ run "clippy: supervisor for Windows and macOS" cross_check
 run "generated files are current" bash scripts/generate.sh --check
 run "cargo test" cargo test --workspace
 run "bun test: sidecar runtime" bash -c "cd packages/sidecar-runtime && bun test"
+run "bun test: plugin guest-js README" bash -c "cd crates/tauri-plugin-convoy-supervisor && bun test guest-js"
 run "bun test: runbook sidecar" bash -c "cd apps/runbook/sidecar && bun test"
 run "vitest: ui" npm run test --workspace @convoy/runbook-ui --silent
 run "pytest: FastAPI example" examples/fastapi-valkey/.venv/bin/python -m pytest -q examples/fastapi-valkey
