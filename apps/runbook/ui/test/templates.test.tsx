@@ -284,6 +284,41 @@ describe("the template editor", () => {
     expect(screen.getByText("Renamed")).toBeTruthy();
     expect(requests.filter((r) => r.method === "GET").length).toBe(1);
   });
+
+  it("duplicate adds the copy to the list and opens it; delete takes a template out", async () => {
+    let items = [template({ parameters: [] })];
+    const { api, requests } = fakeApi((request) => {
+      const path = new URL(request.url).pathname;
+      if (request.method === "GET" && path === "/templates") return json(200, { items, nextCursor: null });
+      if (request.method === "POST" && path === "/templates/t1/duplicate") {
+        const copy = template({ id: "t2", version: 1, name: "Everything (copy)", parameters: [] });
+        items = [copy, ...items];
+        return json(201, copy);
+      }
+      if (request.method === "DELETE" && path === "/templates/t1") {
+        items = items.filter((item) => item.id !== "t1");
+        return json(204, null);
+      }
+      return json(404, { type: "urn:convoy:problem:not-found", title: "Not found", status: 404 });
+    });
+    const confirm = window.confirm;
+    window.confirm = () => true;
+    try {
+      render(withCache(<TemplatesView api={api} onRan={() => {}} />));
+      await screen.findByTestId("template");
+      await act(async () => fireEvent.click(screen.getByTestId("duplicate-template")));
+      const names = () =>
+        screen.getAllByTestId("template").map((row) => row.getAttribute("data-template-id"));
+      await waitFor(() => expect(names()).toEqual(["t2", "t1"]));
+      expect((screen.getByTestId("template-name") as HTMLInputElement).value).toBe("Everything (copy)");
+      const original = screen.getAllByTestId("delete-template")[1];
+      await act(async () => fireEvent.click(original as HTMLElement));
+      await waitFor(() => expect(names()).toEqual(["t2"]));
+      expect(requests.filter((r) => r.method === "GET").length).toBe(1);
+    } finally {
+      window.confirm = confirm;
+    }
+  });
 });
 
 describe("re-running a job", () => {
