@@ -20,6 +20,8 @@ function shownJob(browser) {
       id: detail?.getAttribute("data-job-id") ?? null,
       status: detail?.getAttribute("data-status") ?? null,
       output: document.querySelector('[data-testid="job-output"]')?.textContent ?? "",
+      // The status comes with jobs:changed, the output by its own stream: the end of both.
+      ended: document.querySelector('[data-testid="job-output"]')?.getAttribute("data-ended") === "true",
       visible: detail ? detail.closest("[hidden]") === null : false,
     };
   });
@@ -32,7 +34,11 @@ async function waitForNewJobToSucceed(browser, before) {
     .waitUntil(
       async () => {
         last = await shownJob(browser);
-        return last.id !== null && last.id !== before && last.visible && last.status === "succeeded"
+        return last.id !== null &&
+          last.id !== before &&
+          last.visible &&
+          last.status === "succeeded" &&
+          last.ended
           ? last
           : false;
       },
