@@ -47,7 +47,9 @@ async function isMainWindow() {
 
 /** `GET /jobs?limit=1` with the token, as the UI's client sends it, one after another. */
 async function readLatency({ calls, warmup }) {
-  const endpoint = await window.__TAURI_INTERNALS__.invoke("api_endpoint");
+  const endpoint = await window.__TAURI_INTERNALS__.invoke("plugin:convoy-supervisor|endpoint", {
+    name: "api",
+  });
   const headers = { Authorization: `Bearer ${endpoint.token}` };
   const read = async () => {
     const response = await fetch(`${endpoint.baseUrl}/jobs?limit=1`, { headers });

@@ -39,7 +39,7 @@ describe("Runbook in the real webview", () => {
     );
 
     // The list came from the api and SQLite, not from local state: read it back through the api.
-    const endpoint = await invoke(browser, "api_endpoint");
+    const endpoint = await invoke(browser, "plugin:convoy-supervisor|endpoint", { name: "api" });
     assert.equal(endpoint.ok, true);
     const { baseUrl, token } = endpoint.value;
     assert.match(baseUrl, /^http:\/\/127\.0\.0\.1:\d+$/);

@@ -25,7 +25,7 @@ async function allReady(browser) {
 
 /** A job submitted through the api and read back: the app works end to end. */
 async function apiRoundTrip(browser, label) {
-  const endpoint = await invoke(browser, "api_endpoint");
+  const endpoint = await invoke(browser, "plugin:convoy-supervisor|endpoint", { name: "api" });
   assert.equal(endpoint.ok, true, JSON.stringify(endpoint));
   const { baseUrl, token } = endpoint.value;
   const headers = { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
@@ -42,7 +42,7 @@ async function apiRoundTrip(browser, label) {
 }
 
 async function health(browser) {
-  const { value } = await invoke(browser, "api_endpoint");
+  const { value } = await invoke(browser, "plugin:convoy-supervisor|endpoint", { name: "api" });
   const response = await fetch(`${value.baseUrl}/health`);
   return response.json();
 }

@@ -106,7 +106,7 @@ describe("Locked-down local channels", () => {
     });
 
     it("carries the api's broadcast: a job created outside the UI appears in it", async () => {
-      const endpoint = await invoke(app.browser, "api_endpoint");
+      const endpoint = await invoke(app.browser, "plugin:convoy-supervisor|endpoint", { name: "api" });
       const { baseUrl, token } = endpoint.value;
       const command = `echo synced-${Date.now()}`;
       const created = await fetch(`${baseUrl}/jobs`, {
@@ -181,7 +181,7 @@ describe("Locked-down local channels", () => {
     it("is refused the api token and the supervisor, and the app keeps running", async () => {
       await app.browser.switchToWindow(settings);
       for (const command of [
-        "api_endpoint",
+        "plugin:convoy-supervisor|endpoint",
         "plugin:convoy-supervisor|list",
         "plugin:convoy-supervisor|restart",
         "select_job",

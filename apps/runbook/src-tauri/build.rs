@@ -6,7 +6,6 @@ const COMMANDS: &[&str] = &[
     "quit",
     "launch_state",
     "retry_launch",
-    "api_endpoint",
     "open_window",
     "startup_report",
     "selection",

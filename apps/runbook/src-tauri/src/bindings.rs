@@ -2,7 +2,7 @@
 
 use tauri_specta::{collect_commands, collect_events, Builder};
 
-use crate::features::{api, app, launch, selection, windows};
+use crate::features::{app, launch, selection, windows};
 
 pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
@@ -14,7 +14,6 @@ pub fn builder() -> Builder<tauri::Wry> {
             app::commands::startup_report,
             launch::commands::launch_state,
             launch::commands::retry_launch::<tauri::Wry>,
-            api::commands::api_endpoint,
             windows::commands::open_window::<tauri::Wry>,
             selection::commands::selection,
             selection::commands::select_job::<tauri::Wry>,

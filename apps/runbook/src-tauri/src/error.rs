@@ -5,9 +5,6 @@ use specta::Type;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type, thiserror::Error)]
 #[serde(tag = "type", rename_all_fields = "camelCase")]
 pub enum CommandError {
-    /// The API sidecar has not finished starting (or failed to).
-    #[error("the API is not ready yet")]
-    ApiNotReady,
     /// A start-up is already under way.
     #[error("start-up is already running")]
     LaunchInProgress,

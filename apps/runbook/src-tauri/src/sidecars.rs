@@ -2,10 +2,6 @@
 //! (`plugins."convoy-supervisor"`); these are the names of it the shell's
 //! own code uses.
 
-/// The sidecar the UI talks to; its port is the api's base URL.
-pub const API: &str = "api";
-/// `{secret:api-token}`: the api's bearer token, which the UI gets too.
-pub const API_TOKEN: &str = "api-token";
 /// `{secret:backchannel-token}`: made by the shell, whose server it guards.
 pub const BACKCHANNEL_TOKEN: &str = "backchannel-token";
 
@@ -23,6 +19,12 @@ mod tests {
 
     use super::*;
     use crate::paths::AppPaths;
+
+    /// The sidecar windows talk to (`expose` in its configuration).
+    const API: &str = "api";
+    /// `{secret:api-token}`: the api's bearer token; windows get it (and the
+    /// api's base URL) from the supervisor's `endpoint("api")`, as `expose` says.
+    const API_TOKEN: &str = "api-token";
 
     fn manifest_dir() -> PathBuf {
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))

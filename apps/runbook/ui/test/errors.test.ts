@@ -4,7 +4,9 @@ import { browserPlatform } from "../src/platform/browser";
 
 describe("describeError", () => {
   it("words every shell error type", () => {
-    expect(describeError({ type: "ApiNotReady" })).toMatch(/still starting/);
+    expect(describeError({ type: "NotReady", name: "api" })).toMatch(/Runbook service is still starting/);
+    expect(describeError({ type: "NotReady", name: "valkey" })).toMatch(/valkey.*still starting/);
+    expect(describeError({ type: "NotExposed", name: "valkey" })).toMatch(/valkey.*not open/);
     expect(describeError({ type: "UnknownSidecar", name: "db" })).toContain("db");
     expect(describeError({ type: "NotRestartable", name: "migrate" })).toMatch(/migrate.*once/);
     expect(describeError({ type: "InvalidJobId", reason: "it is empty" })).toBe(
@@ -30,7 +32,7 @@ describe("describeError", () => {
       type: "IpcRejected",
       message: "invalid args `limit` for command `plugin:convoy-supervisor|logs`",
     });
-    expect(shellError({ type: "ApiNotReady" })).toEqual({ type: "ApiNotReady" });
+    expect(shellError({ type: "NotReady", name: "api" })).toEqual({ type: "NotReady", name: "api" });
   });
 });
 
@@ -46,7 +48,7 @@ describe("browserPlatform", () => {
   it("says the api is not ready when the address has no endpoint", async () => {
     expect(await browserPlatform("").apiEndpoint()).toEqual({
       status: "error",
-      error: { type: "ApiNotReady" },
+      error: { type: "NotReady", name: "api" },
     });
   });
 });

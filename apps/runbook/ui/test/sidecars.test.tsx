@@ -55,7 +55,7 @@ function fakePlatform(
     launchState: async () => ({ phase: "starting", steps: [], failure: null }),
     onLaunchProgress: async () => () => {},
     retryLaunch: async () => ({ status: "ok", data: null }),
-    apiEndpoint: async () => ({ status: "error", error: { type: "ApiNotReady" } }),
+    apiEndpoint: async () => ({ status: "error", error: { type: "NotReady", name: "api" } }),
     quit: async () => {},
     sidecars: () => options.listed ?? Promise.resolve(list),
     onSidecarStatus: async (listener) => {

@@ -1,4 +1,3 @@
-pub mod api;
 pub mod app;
 pub mod launch;
 pub mod selection;

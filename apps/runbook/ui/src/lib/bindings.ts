@@ -20,8 +20,6 @@ export const commands = {
 	launchState: () => __TAURI_INVOKE<LaunchState>("launch_state"),
 	/**  Starts again after a failure. */
 	retryLaunch: () => typedError<null, CommandError>(__TAURI_INVOKE("retry_launch")),
-	/**  The api's base URL and token, once the api is ready. */
-	apiEndpoint: () => typedError<ApiEndpoint, CommandError>(__TAURI_INVOKE("api_endpoint")),
 	/**  Opens the window for `route`, or focuses it if it is open. */
 	openWindow: (route: WindowRoute) => typedError<null, CommandError>(__TAURI_INVOKE("open_window", { route })),
 	/**  What is selected now. */
@@ -39,12 +37,6 @@ export const events = {
 };
 
 /* Types */
-/**  The api's loopback address and this launch's bearer token. */
-export type ApiEndpoint = {
-	baseUrl: string,
-	token: string,
-};
-
 /**  What the shell is: shown in the UI's About line. */
 export type AppInfo = {
 	name: string,
@@ -57,8 +49,6 @@ export type AppInfo = {
 
 /**  Every error a shell command can return. The UI switches on `type`. */
 export type CommandError = 
-/**  The API sidecar has not finished starting (or failed to). */
-{ type: "ApiNotReady" } | 
 /**  A start-up is already under way. */
 { type: "LaunchInProgress" } | 
 /**  A window could not be opened. */

@@ -1,4 +1,4 @@
-import type { SidecarError } from "tauri-plugin-convoy-supervisor-api";
+import type { EndpointError, SidecarError } from "tauri-plugin-convoy-supervisor-api";
 import type { Problem } from "./api/client";
 import type { CommandError } from "./bindings";
 
@@ -6,7 +6,11 @@ import type { CommandError } from "./bindings";
  * A shell error (the app's commands or the supervisor plugin's), or Tauri's
  * own string rejection (bad arguments, denied permission) made typed.
  */
-export type ShellError = CommandError | SidecarError | { type: "IpcRejected"; message: string };
+export type ShellError =
+  | CommandError
+  | SidecarError
+  | EndpointError
+  | { type: "IpcRejected"; message: string };
 
 export function shellError(error: unknown): ShellError {
   if (typeof error === "object" && error !== null && "type" in error) return error as ShellError;
@@ -17,8 +21,6 @@ export function shellError(error: unknown): ShellError {
 export function describeError(error: ShellError | Problem): string {
   if ("status" in error) return error.detail ? `${error.title}: ${error.detail}` : error.title;
   switch (error.type) {
-    case "ApiNotReady":
-      return "The Runbook service is still starting.";
     case "LaunchInProgress":
       return "Runbook is already starting.";
     case "WindowFailed":
@@ -27,6 +29,12 @@ export function describeError(error: ShellError | Problem): string {
       return `That is not a job id: ${error.reason}.`;
     case "UnknownSidecar":
       return `There is no service called “${error.name}”.`;
+    case "NotExposed":
+      return `“${error.name}” is not open to this window.`;
+    case "NotReady":
+      return error.name === "api"
+        ? "The Runbook service is still starting."
+        : `“${error.name}” is still starting.`;
     case "NotRestartable":
       return `“${error.name}” runs once at start-up and cannot be restarted.`;
     case "InvalidArgument":

@@ -30,7 +30,7 @@ export function browserPlatform(hash: string): Platform {
     apiEndpoint: async () =>
       baseUrl && token
         ? { status: "ok", data: { baseUrl, token } }
-        : { status: "error", error: { type: "ApiNotReady" } },
+        : { status: "error", error: { type: "NotReady", name: "api" } },
     quit: async () => window.close(),
     // No shell, so no sidecars: the api (if any) was started by hand.
     sidecars: async () => [],

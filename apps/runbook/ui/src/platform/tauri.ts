@@ -32,7 +32,7 @@ export const tauriPlatform: Platform = {
   launchState: () => guarded(commands.launchState),
   onLaunchProgress: (listener) => events.launchProgress.listen((event) => listener(event.payload)),
   retryLaunch: () => guardedResult(commands.retryLaunch),
-  apiEndpoint: () => guardedResult(commands.apiEndpoint),
+  apiEndpoint: () => guardedResult(() => supervisor.endpoint("api")),
   quit: () => guarded(commands.quit),
   sidecars: () => guarded(supervisor.list),
   onSidecarStatus: (listener) => events.sidecarStatus.listen((event) => listener(event.payload)),

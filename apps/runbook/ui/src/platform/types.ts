@@ -1,6 +1,5 @@
-import type { SidecarError, SidecarLogs } from "tauri-plugin-convoy-supervisor-api";
+import type { Endpoint, EndpointError, SidecarError, SidecarLogs } from "tauri-plugin-convoy-supervisor-api";
 import type {
-  ApiEndpoint,
   AppInfo,
   CommandError,
   LaunchState,
@@ -23,7 +22,8 @@ export interface Platform {
   /** Calls `listener` on every start-up change; resolves to an unsubscribe function. */
   onLaunchProgress(listener: (state: LaunchState) => void): Promise<() => void>;
   retryLaunch(): Promise<Result<null, CommandError>>;
-  apiEndpoint(): Promise<Result<ApiEndpoint, CommandError>>;
+  /** The api's base URL and this launch's token (the supervisor's `endpoint("api")`). */
+  apiEndpoint(): Promise<Result<Endpoint, EndpointError>>;
   quit(): Promise<void>;
   /** Every sidecar's status, in start order. */
   sidecars(): Promise<SidecarStatus[]>;

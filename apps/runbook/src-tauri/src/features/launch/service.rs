@@ -7,19 +7,18 @@ use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_convoy_supervisor::SupervisorExt;
 use tauri_specta::Event;
 
-use super::types::{LaunchFailure, LaunchPhase, LaunchState};
+use super::types::{LaunchPhase, LaunchState};
 use crate::{
     error::{CommandError, CommandResult},
-    features::{api::types::ApiEndpoint, app::startup},
+    features::app::startup,
     paths::AppPaths,
-    sidecars, windows,
+    windows,
 };
 
 /// Runs start-up and remembers where it got to.
 pub struct Launcher {
     pub paths: AppPaths,
     state: Mutex<LaunchState>,
-    endpoint: Mutex<Option<ApiEndpoint>>,
     in_flight: AtomicBool,
 }
 
@@ -28,7 +27,6 @@ impl Launcher {
         Self {
             paths,
             state: Mutex::new(LaunchState::starting(Vec::<String>::new())),
-            endpoint: Mutex::new(None),
             in_flight: AtomicBool::new(false),
         }
     }
@@ -37,14 +35,6 @@ impl Launcher {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
-    }
-
-    pub fn endpoint(&self) -> CommandResult<ApiEndpoint> {
-        self.endpoint
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-            .ok_or(CommandError::ApiNotReady)
     }
 
     fn update<R: Runtime>(&self, app: &AppHandle<R>, change: impl FnOnce(&mut LaunchState)) {
@@ -90,28 +80,6 @@ async fn run<R: Runtime>(app: &AppHandle<R>) {
     if let Err(error) = result {
         return launcher.update(app, |state| state.fail(&error));
     }
-    let endpoint = sidecars
-        .port(sidecars::API)
-        .zip(sidecars.secret(sidecars::API_TOKEN));
-    let Some((port, token)) = endpoint else {
-        let failure = LaunchFailure {
-            sidecar: sidecars::API.into(),
-            reason: format!(
-                "tauri.conf.json gives {} no port or no {{secret:{}}}",
-                sidecars::API,
-                sidecars::API_TOKEN
-            ),
-            last_lines: Vec::new(),
-        };
-        return launcher.update(app, |state| state.fail_with(failure));
-    };
-    *launcher
-        .endpoint
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner) = Some(ApiEndpoint {
-        base_url: format!("http://127.0.0.1:{port}"),
-        token,
-    });
     launcher.update(app, LaunchState::ready);
     startup::sidecars_ready();
     windows::reveal_main(app);

@@ -1,8 +1,9 @@
 import { QueryClientProvider } from "@tanstack/react-query";
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
+import type { Endpoint } from "tauri-plugin-convoy-supervisor-api";
 import { type ApiClient, createApiClient, type Job } from "../../lib/api/client";
 import { createQueryClient } from "../../lib/api/query";
-import type { ApiEndpoint, AppInfo } from "../../lib/bindings";
+import type { AppInfo } from "../../lib/bindings";
 import { describeError, type ShellError, shellError } from "../../lib/errors";
 import type { Platform } from "../../platform";
 import { JobsPanel } from "../jobs/JobsPanel";
@@ -19,7 +20,7 @@ type View = "jobs" | "templates";
 export function MainWindow({ platform }: { platform: Platform }) {
   const launch = useLaunchState(platform);
   const [info, setInfo] = useState<AppInfo | null>(null);
-  const [endpoint, setEndpoint] = useState<ApiEndpoint | null>(null);
+  const [endpoint, setEndpoint] = useState<Endpoint | null>(null);
   const [error, setError] = useState<ShellError | null>(null);
   const [queryClient] = useState(createQueryClient);
   const [view, setView] = useState<View>("jobs");

@@ -1,5 +1,5 @@
 import createClient, { type Middleware } from "openapi-fetch";
-import type { ApiEndpoint } from "../bindings";
+import type { Endpoint } from "tauri-plugin-convoy-supervisor-api";
 import type { components, paths } from "./schema";
 
 export type Job = components["schemas"]["Job"];
@@ -14,7 +14,7 @@ export type Problem =
 export type ApiClient = ReturnType<typeof createApiClient>;
 
 /** A typed client for the api, generated from its OpenAPI document; every request carries the launch token. */
-export function createApiClient(endpoint: ApiEndpoint, fetchImpl: typeof fetch = fetch) {
+export function createApiClient(endpoint: Endpoint, fetchImpl: typeof fetch = fetch) {
   const client = createClient<paths>({ baseUrl: endpoint.baseUrl, fetch: fetchImpl });
   const auth: Middleware = {
     onRequest({ request }) {

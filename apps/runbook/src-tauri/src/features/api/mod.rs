@@ -1,4 +1,0 @@
-//! How the UI reaches the api sidecar.
-
-pub mod commands;
-pub mod types;
