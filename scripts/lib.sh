@@ -47,4 +47,5 @@ as_root() {
   fi
 }
 
-claim_target_dir
+# Setup builds nothing, so it leaves the shared target dir to the scripts that do.
+[ -n "${CONVOY_SETUP_ONLY:-}" ] || claim_target_dir

@@ -13,6 +13,7 @@
 # Every install below is an explicit rustup or cargo command.
 export RUSTUP_AUTO_INSTALL=0
 
+CONVOY_SETUP_ONLY=1
 source "$(dirname "$0")/lib.sh"
 
 # What Tauri needs on Linux, what the tests drive it with (WebKitGTK for the app,

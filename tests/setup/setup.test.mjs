@@ -108,10 +108,15 @@ const emptyCargoHome = () => {
 };
 
 describe("setup finds what is missing", () => {
-  test("a complete machine: nothing to install, said in one line", () => {
-    const r = setup([]);
+  test("a complete machine: nothing to install, said in one line, and no build touched", () => {
+    // A shared target dir last built from another tree: setup builds nothing, so it leaves it be.
+    const target = fs.mkdtempSync(path.join(scratch, "shared-target-"));
+    fs.writeFileSync(path.join(target, ".convoy-tree"), "/another/clone\n");
+    const r = setup([], { CARGO_TARGET_DIR: target });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^setup: nothing to install \(checked .+\)\n$/);
+    assert.equal(r.stderr, "");
+    assert.equal(fs.readFileSync(path.join(target, ".convoy-tree"), "utf8"), "/another/clone\n");
     assert.match(planOf(setup(["--plan"])), /^setup: nothing missing/);
   });
 
