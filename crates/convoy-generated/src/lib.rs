@@ -1,7 +1,4 @@
-//! Generated files (TypeScript bindings, protocol types) are committed, and a
-//! test per file fails when the committed copy differs from what the Rust
-//! declarations generate now. `UPDATE_BINDINGS=1` rewrites them instead
-//! (`npm run generate` sets it).
+#![doc = include_str!("../README.md")]
 
 use std::path::Path;
 
