@@ -4,9 +4,8 @@
 // outlives the worker or the app, however they end.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { launchApp } from "./support/app.mjs";
 import { commandLine, isAlive, processTable, waitFor, withEnvironment } from "./support/processes.mjs";
-import { sidecar, waitForSidecar } from "./support/sidecars.mjs";
+import { launchReadyToRunJobs, sidecar, waitForSidecar } from "./support/sidecars.mjs";
 
 /**
  * An attribute of the first element matching `selector`, read inside the page
@@ -58,9 +57,7 @@ function jobProcesses(id) {
 describe("Runbook runs jobs", () => {
   let app;
   before(async () => {
-    app = await launchApp();
-    await app.browser.$('[data-testid="jobs-empty"]').waitForExist({ timeout: 30_000 });
-    await waitForSidecar(app.browser, "worker", (s) => s.state === "ready");
+    app = await launchReadyToRunJobs();
   });
   after(async () => {
     await app?.close();
@@ -182,10 +179,8 @@ describe("Runbook runs jobs", () => {
 
 describe("No job outlives the app", () => {
   it("SIGTERM to the app with a job running stops the job and every process it started", async () => {
-    const first = await launchApp();
+    const first = await launchReadyToRunJobs();
     try {
-      await first.browser.$('[data-testid="jobs-empty"]').waitForExist({ timeout: 30_000 });
-      await waitForSidecar(first.browser, "worker", (s) => s.state === "ready");
       const id = await queue(first.browser, "sleep 304 & sleep 305");
       await waitForStatus(first.browser, "running");
       const processes = await waitFor(() => (jobProcesses(id).length >= 2 ? jobProcesses(id) : null), {
@@ -205,10 +200,8 @@ describe("No job outlives the app", () => {
   });
 
   it("SIGKILL of the app with a job running leaves none of the job's processes 3 seconds later", async () => {
-    const app = await launchApp();
+    const app = await launchReadyToRunJobs();
     try {
-      await app.browser.$('[data-testid="jobs-empty"]').waitForExist({ timeout: 30_000 });
-      await waitForSidecar(app.browser, "worker", (s) => s.state === "ready");
       const id = await queue(app.browser, "sleep 306 & sleep 307");
       await waitForStatus(app.browser, "running");
       const processes = await waitFor(() => (jobProcesses(id).length >= 3 ? jobProcesses(id) : null), {

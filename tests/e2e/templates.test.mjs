@@ -4,8 +4,7 @@
 // asks for the secret again, since it was never kept.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { launchApp } from "./support/app.mjs";
-import { waitForSidecar } from "./support/sidecars.mjs";
+import { launchReadyToRunJobs } from "./support/sidecars.mjs";
 
 const SECRET = "s3cret-value";
 // Prints each value a line, and whether the secret arrived (never the secret itself).
@@ -65,9 +64,7 @@ async function addParameter(browser, index, name, type, fields = {}) {
 describe("Runbook runs templates", () => {
   let app;
   before(async () => {
-    app = await launchApp();
-    await app.browser.$('[data-testid="jobs-empty"]').waitForExist({ timeout: 30_000 });
-    await waitForSidecar(app.browser, "worker", (s) => s.state === "ready");
+    app = await launchReadyToRunJobs();
   });
   after(async () => {
     await app?.close();

@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { createConnection } from "node:net";
 import { dirname, join } from "node:path";
-import { invoke } from "./app.mjs";
+import { invoke, launchApp } from "./app.mjs";
 import { waitFor } from "./processes.mjs";
 
 /** Every sidecar's status, from the plugin's `list` command. */
@@ -84,4 +84,17 @@ export function redis(socket, commands) {
     connection.on("error", reject);
     connection.write(commands.map(encode).join(""));
   });
+}
+
+/** Runbook launched with an empty job list and its worker ready: where the job tests start. */
+export async function launchReadyToRunJobs() {
+  const app = await launchApp();
+  try {
+    await app.browser.$('[data-testid="jobs-empty"]').waitForExist({ timeout: 30_000 });
+    await waitForSidecar(app.browser, "worker", (s) => s.state === "ready");
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  return app;
 }
