@@ -2,11 +2,10 @@ import type { Database } from "bun:sqlite";
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { createApp } from "../src/api/app.ts";
-import { backupPath, databasePath, openDatabase } from "../src/db/database.ts";
 import { MIGRATIONS } from "../src/db/migrations.ts";
-import { migrate } from "../src/db/migrator.ts";
 import { encodeCursor } from "../src/jobs/cursor.ts";
 import type { Job } from "../src/jobs/schemas.ts";
+import { migratedDatabase } from "./migrated-database.ts";
 import { recordingBackchannel } from "./recording-backchannel.ts";
 import { TempDirs } from "./temp-dirs.ts";
 
@@ -33,8 +32,7 @@ let app: OpenAPIHono;
 
 beforeEach(() => {
   const dataDir = temp.create();
-  db = openDatabase(databasePath(dataDir), { create: true });
-  migrate(db, { migrations: MIGRATIONS, backupPath: (from) => backupPath(dataDir, from) });
+  db = migratedDatabase(dataDir);
   broadcasts.length = 0;
   app = createApp({
     db,

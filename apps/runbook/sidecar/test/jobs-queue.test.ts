@@ -11,9 +11,6 @@ import { connectValkey, type ValkeyConnection } from "@convoy/sidecar-runtime";
 import { RedisServer } from "@convoy/sidecar-runtime/testing";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { announceJobChanges, createApp } from "../src/api/app.ts";
-import { backupPath, databasePath, openDatabase } from "../src/db/database.ts";
-import { MIGRATIONS } from "../src/db/migrations.ts";
-import { migrate } from "../src/db/migrator.ts";
 import { JobDispatcher } from "../src/jobs/dispatcher.ts";
 import { runJobEvents } from "../src/jobs/events.ts";
 import { JobOutputReader } from "../src/jobs/output.ts";
@@ -33,6 +30,7 @@ import {
 } from "../src/jobs/queue.ts";
 import type { Job, JobOutput } from "../src/jobs/schemas.ts";
 import { JobStore } from "../src/jobs/store.ts";
+import { migratedDatabase } from "./migrated-database.ts";
 import { recordingBackchannel } from "./recording-backchannel.ts";
 import { TempDirs } from "./temp-dirs.ts";
 
@@ -104,8 +102,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   dataDir = temp.create();
-  db = openDatabase(databasePath(dataDir), { create: true });
-  migrate(db, { migrations: MIGRATIONS, backupPath: (from) => backupPath(dataDir, from) });
+  db = migratedDatabase(dataDir);
   broadcasts.length = 0;
   await startApi();
   // Each test starts from an empty Valkey.

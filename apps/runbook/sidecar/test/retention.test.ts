@@ -7,13 +7,11 @@
 import type { Database } from "bun:sqlite";
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { createApp } from "../src/api/app.ts";
-import { backupPath, databasePath, openDatabase } from "../src/db/database.ts";
-import { MIGRATIONS } from "../src/db/migrations.ts";
-import { migrate } from "../src/db/migrator.ts";
 import { OutputStore } from "../src/jobs/output-store.ts";
 import { pruneRuns, type RetentionPolicy, readRetentionPolicy } from "../src/jobs/retention.ts";
 import { RetentionStore } from "../src/jobs/retention-store.ts";
 import { JobStore } from "../src/jobs/store.ts";
+import { migratedDatabase } from "./migrated-database.ts";
 import { TempDirs } from "./temp-dirs.ts";
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -28,8 +26,7 @@ let retention: RetentionStore;
 
 beforeEach(() => {
   const dataDir = temp.create();
-  db = openDatabase(databasePath(dataDir), { create: true });
-  migrate(db, { migrations: MIGRATIONS, backupPath: (from) => backupPath(dataDir, from) });
+  db = migratedDatabase(dataDir);
   jobs = new JobStore(db);
   outputs = new OutputStore(db);
   retention = new RetentionStore(db);

@@ -8,14 +8,12 @@ import type { Database } from "bun:sqlite";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { connectValkey, LineLogger, type ValkeyConnection } from "@convoy/sidecar-runtime";
 import { RedisServer } from "@convoy/sidecar-runtime/testing";
-import { backupPath, databasePath, openDatabase } from "../src/db/database.ts";
-import { MIGRATIONS } from "../src/db/migrations.ts";
-import { migrate } from "../src/db/migrator.ts";
 import { JobDispatcher, SECRETS_LOST } from "../src/jobs/dispatcher.ts";
 import { decodeQueuedJob, JOB_QUEUE, streamEntries } from "../src/jobs/queue.ts";
 import { generateWorkerKey, openSecrets, WORKER_KEY } from "../src/jobs/secret-seal.ts";
 import { SecretVault } from "../src/jobs/secret-vault.ts";
 import { type JobRunSpec, JobStore } from "../src/jobs/store.ts";
+import { migratedDatabase } from "./migrated-database.ts";
 import { eventually } from "./runner-harness.ts";
 import { TempDirs } from "./temp-dirs.ts";
 
@@ -59,8 +57,7 @@ afterAll(async () => {
 beforeEach(async () => {
   await valkey.command(["FLUSHALL"]);
   const dir = temp.create();
-  db = openDatabase(databasePath(dir), { create: true });
-  migrate(db, { migrations: MIGRATIONS, backupPath: (from) => backupPath(dir, from) });
+  db = migratedDatabase(dir);
   store = new JobStore(db);
   stop = new AbortController();
   running = null;

@@ -7,14 +7,12 @@ import type { Database } from "bun:sqlite";
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { createApp } from "../src/api/app.ts";
-import { backupPath, databasePath, openDatabase } from "../src/db/database.ts";
-import { MIGRATIONS } from "../src/db/migrations.ts";
-import { migrate } from "../src/db/migrator.ts";
 import type { Job } from "../src/jobs/schemas.ts";
 import { SecretVault } from "../src/jobs/secret-vault.ts";
 import type { Template } from "../src/templates/schemas.ts";
 import { TemplateDefinitionSchema } from "../src/templates/schemas.ts";
 import { validateDefinition } from "../src/templates/validate.ts";
+import { migratedDatabase } from "./migrated-database.ts";
 import { TempDirs } from "./temp-dirs.ts";
 
 const PORT = 41235;
@@ -36,8 +34,7 @@ let secrets: SecretVault;
 
 beforeEach(() => {
   const dataDir = temp.create();
-  db = openDatabase(databasePath(dataDir), { create: true });
-  migrate(db, { migrations: MIGRATIONS, backupPath: (from) => backupPath(dataDir, from) });
+  db = migratedDatabase(dataDir);
   secrets = new SecretVault();
   app = createApp({ db, valkey: null, token: TOKEN, port: PORT, allowedOrigins: [], secrets });
 });
