@@ -69,8 +69,13 @@ export const ABANDON_WRITES_AFTER_MS = 4000;
 export const CANCEL_POLL_MS = 100;
 /** How often the running-jobs hash is written again, in case Valkey restarted empty. */
 export const RUNNING_REASSERT_MS = 2000;
-/** A batch of output is written at most this long after its first byte arrived. */
+/** Under load, a batch of output is written at most this long after its first byte arrived. */
 export const OUTPUT_FLUSH_MS = 20;
+/**
+ * Writes of one pipe that go out at once within OUTPUT_FLUSH_MS; past them
+ * the pump batches (at most 400 entries/s per pipe of a chatty job).
+ */
+export const OUTPUT_BURST_WRITES = 8;
 /** Most progress events per job: one per interval, the last value always sent. */
 export const PROGRESS_INTERVAL_MS = 100;
 /**

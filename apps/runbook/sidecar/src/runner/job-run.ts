@@ -13,6 +13,7 @@ import {
 } from "../jobs/queue.ts";
 import {
   DEFAULT_OUTPUT_LIMITS,
+  OUTPUT_BURST_WRITES,
   OUTPUT_FLUSH_MS,
   type OutputLimits,
   PIPE_DRAIN_MS,
@@ -189,6 +190,7 @@ export class JobRun {
           if (kept !== "") await write(kept);
         },
         flushMs: OUTPUT_FLUSH_MS,
+        burstWrites: OUTPUT_BURST_WRITES,
         maxBytes: JOB_OUTPUT_CHUNK_BYTES,
         stop: drain.signal,
       }).then(async () => {

@@ -1,11 +1,14 @@
 /**
  * Moves one of a job's pipes into its output stream: reads continuously,
  * decodes UTF-8 as a stream (a character cut between two reads survives),
- * and writes what it read at once when nothing was written in the last
- * `flushMs` (a line of a quiet job goes out with no delay); otherwise it
- * batches, writing when the batch reaches `maxBytes` or has waited `flushMs`. It
- * does not read while a write is under way, so a job that floods output is
- * held back by its full pipe instead of filling the worker's memory.
+ * and writes what it read as soon as the pipe has nothing more ready (a read
+ * that does not complete within one turn of the event loop), so a line goes
+ * out with no delay. Only under load does it batch: once `burstWrites` writes
+ * went out within `flushMs`, a batch is written when it reaches `maxBytes` or
+ * has waited `flushMs`, so a chatty job costs a few Valkey entries per
+ * `flushMs`, not one per line. It does not read while a write is under way,
+ * so a job that floods output is held back by its full pipe instead of
+ * filling the worker's memory.
  */
 
 export interface PumpOptions {
@@ -13,12 +16,16 @@ export interface PumpOptions {
   write: (text: string) => Promise<void>;
   flushMs: number;
   maxBytes: number;
+  /** Writes that may go out at once within `flushMs` before batching starts. */
+  burstWrites: number;
   /** Stops reading (the pipe is cancelled) and writes what was read. */
   stop?: AbortSignal;
 }
 
 type ReadResult = { done: true; value?: undefined } | { done: false; value: Uint8Array };
 type Next = { kind: "read"; result: ReadResult } | { kind: "flush" };
+
+const FLUSH: Next = { kind: "flush" };
 
 export async function pumpOutput(source: ReadableStream<Uint8Array>, options: PumpOptions): Promise<void> {
   const reader = source.getReader();
@@ -35,14 +42,19 @@ export async function pumpOutput(source: ReadableStream<Uint8Array>, options: Pu
   let batch = "";
   let batchBytes = 0;
   let batchStartedAt = 0;
-  let lastWriteAt = Number.NEGATIVE_INFINITY;
+  // When the last `burstWrites` writes went out, oldest first.
+  const recentWrites: number[] = [];
+  const underLoad = () =>
+    recentWrites.length >= options.burstWrites &&
+    performance.now() - (recentWrites[0] as number) < options.flushMs;
 
   const flush = async () => {
     if (batch === "") return;
     const text = batch;
     batch = "";
     batchBytes = 0;
-    lastWriteAt = performance.now();
+    recentWrites.push(performance.now());
+    if (recentWrites.length > options.burstWrites) recentWrites.shift();
     await options.write(text);
   };
   const take = (text: string, bytes: number) => {
@@ -57,7 +69,15 @@ export async function pumpOutput(source: ReadableStream<Uint8Array>, options: Pu
     .then((result): Next => ({ kind: "read", result: result as ReadResult }));
   try {
     for (;;) {
-      const timer = batch === "" ? null : flushTimer(batchStartedAt + options.flushMs - performance.now());
+      // With a batch waiting: written once the pipe has nothing more ready
+      // (a chunk already read by the runtime wins the race against the next
+      // turn of the event loop), or under load once it is `flushMs` old.
+      const timer =
+        batch === ""
+          ? null
+          : underLoad()
+            ? flushTimer(batchStartedAt + options.flushMs - performance.now())
+            : nextTurn();
       const next = await (timer === null ? read : Promise.race([read, timer.fired]));
       timer?.cancel();
       if (next.kind === "flush") {
@@ -68,7 +88,7 @@ export async function pumpOutput(source: ReadableStream<Uint8Array>, options: Pu
       if (next.result.done) break;
       take(decoder.decode(next.result.value, { stream: true }), next.result.value.byteLength);
       if (stopped) break;
-      if (batchBytes >= options.maxBytes || performance.now() - lastWriteAt >= options.flushMs) await flush();
+      if (batchBytes >= options.maxBytes) await flush();
       read = reader.read().then((result): Next => ({ kind: "read", result: result as ReadResult }));
     }
   } finally {
@@ -83,10 +103,24 @@ export async function pumpOutput(source: ReadableStream<Uint8Array>, options: Pu
   await flush();
 }
 
-function flushTimer(ms: number): { fired: Promise<Next>; cancel: () => void } {
+interface FlushTimer {
+  fired: Promise<Next>;
+  cancel: () => void;
+}
+
+function flushTimer(ms: number): FlushTimer {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const fired = new Promise<Next>((resolve) => {
-    timer = setTimeout(() => resolve({ kind: "flush" }), Math.max(0, ms));
+    timer = setTimeout(() => resolve(FLUSH), Math.max(0, ms));
   });
   return { fired, cancel: () => clearTimeout(timer) };
+}
+
+/** Fires on the event loop's next turn, after any I/O that is ready now. */
+function nextTurn(): FlushTimer {
+  let immediate: ReturnType<typeof setImmediate> | undefined;
+  const fired = new Promise<Next>((resolve) => {
+    immediate = setImmediate(() => resolve(FLUSH));
+  });
+  return { fired, cancel: () => clearImmediate(immediate) };
 }
