@@ -58,5 +58,6 @@ export function browserPlatform(hash: string): Platform {
       selectionListeners.add(listener);
       return () => selectionListeners.delete(listener);
     },
+    // No `choosePath`: a page cannot learn a file's path, so paths are typed.
   };
 }

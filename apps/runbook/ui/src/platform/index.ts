@@ -2,7 +2,7 @@ import { browserPlatform } from "./browser";
 import { tauriPlatform } from "./tauri";
 import type { Platform } from "./types";
 
-export type { Platform, Result } from "./types";
+export type { PathKind, Platform, Result } from "./types";
 
 /** The platform this page runs on: the Tauri webview or a browser. */
 export function platform(): Platform {

@@ -1,4 +1,5 @@
 import { listen } from "@tauri-apps/api/event";
+import { open } from "@tauri-apps/plugin-dialog";
 import { commands as supervisor } from "tauri-plugin-convoy-supervisor-api";
 import { commands, events } from "../lib/bindings";
 import { shellError } from "../lib/errors";
@@ -48,4 +49,9 @@ export const tauriPlatform: Platform = {
   selection: () => guarded(commands.selection),
   selectJob: (jobId) => guardedResult(() => commands.selectJob(jobId)),
   onSelectionChanged: (listener) => events.selectionChanged.listen((event) => listener(event.payload)),
+  choosePath: (kind, title) =>
+    guarded(async () => {
+      const chosen = await open({ directory: kind === "directory", multiple: false, title });
+      return typeof chosen === "string" ? chosen : null;
+    }),
 };

@@ -11,6 +11,9 @@ import type {
 
 export type Result<T, E> = { status: "ok"; data: T } | { status: "error"; error: E };
 
+/** What a `path` parameter names, as its template says. */
+export type PathKind = "file" | "directory";
+
 /**
  * Everything the UI asks of the desktop shell. The Tauri implementation calls
  * the generated bindings; the browser one lets the same UI run in a browser.
@@ -48,6 +51,13 @@ export interface Platform {
   selectJob(jobId: string | null): Promise<Result<Selection, CommandError>>;
   /** Calls `listener` whenever the selection changes (in any window); resolves to an unsubscribe function. */
   onSelectionChanged(listener: (selection: Selection) => void): Promise<() => void>;
+  /**
+   * Asks for one file or directory in the native open dialog, titled `title`;
+   * the chosen path, or null when the user cancels. Absent where there is no
+   * native dialog (a browser), where a path is typed. A plain function, so it
+   * can be handed on without its platform.
+   */
+  readonly choosePath?: (kind: PathKind, title: string) => Promise<string | null>;
 }
 
 /** Broadcast by the api through the shell to every window as `jobs:changed`. */

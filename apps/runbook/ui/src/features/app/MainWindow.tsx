@@ -98,7 +98,7 @@ export function MainWindow({ platform }: { platform: Platform }) {
           </div>
           {view === "templates" && (
             <Suspense fallback={<p className="muted">Loading templates…</p>}>
-              <TemplatesView api={api} onRan={onRan} />
+              <TemplatesView api={api} onRan={onRan} platform={platform} />
             </Suspense>
           )}
         </QueryClientProvider>

@@ -1,6 +1,8 @@
 import { type FormEvent, type ReactNode, useId, useState } from "react";
 import type { Job, Problem } from "../../lib/api/client";
 import { describeError } from "../../lib/errors";
+import type { Platform } from "../../platform";
+import { PathField } from "./PathField";
 import {
   checkRunValues,
   type FieldErrors,
@@ -22,15 +24,20 @@ export function FieldMessage({ path, errors }: { path: string; errors: FieldErro
   ) : null;
 }
 
-/** A run's values, one input per parameter by its type, checked here and then by the api. */
+/**
+ * A run's values, one input per parameter by its type, checked here and then
+ * by the api. `choosePath` is the platform's native file dialog, if it has one.
+ */
 export function RunForm({
   template,
   run,
   onRan,
+  choosePath,
 }: {
   template: Template;
   run: TemplatesView["run"];
   onRan: (job: Job) => void;
+  choosePath?: Platform["choosePath"];
 }) {
   const parameters = template.parameters ?? [];
   const [values, setValues] = useState<FormValues>(() => initialValues(parameters));
@@ -72,6 +79,7 @@ export function RunForm({
           parameter={parameter}
           value={values[parameter.name] ?? ""}
           onChange={(value) => set(parameter.name, value)}
+          choosePath={choosePath}
         >
           <FieldMessage path={`parameters.${parameter.name}`} errors={errors} />
         </ParameterField>
@@ -96,11 +104,13 @@ function ParameterField({
   parameter,
   value,
   onChange,
+  choosePath,
   children,
 }: {
   parameter: TemplateParameter;
   value: string | boolean;
   onChange: (value: string | boolean) => void;
+  choosePath: Platform["choosePath"];
   children: ReactNode;
 }) {
   const label = parameter.label || parameter.name;
@@ -163,16 +173,15 @@ function ParameterField({
       );
       break;
     case "path":
-      // A text field for now, in the browser and the webview alike; a native file dialog could come later.
       input = (
-        <input
-          {...common}
-          type="text"
-          placeholder={
-            parameter.kind === "directory" ? "a directory, e.g. ~/src" : "a file, e.g. ~/notes.txt"
-          }
+        <PathField
+          input={common}
+          name={parameter.name}
+          label={label}
+          kind={parameter.kind}
           value={text}
-          onChange={(e) => onChange(e.target.value)}
+          onChange={onChange}
+          choosePath={choosePath}
         />
       );
       break;

@@ -1,6 +1,7 @@
 import { useState } from "react";
 import type { ApiClient, Job, Problem } from "../../lib/api/client";
 import { describeError } from "../../lib/errors";
+import type { Platform } from "../../platform";
 import type { Template } from "./parameters";
 import { RunForm } from "./RunForm";
 import { TemplateEditor } from "./TemplateEditor";
@@ -8,8 +9,19 @@ import { useTemplates } from "./useTemplates";
 
 type Mode = { kind: "run"; id: string } | { kind: "edit"; id: string } | { kind: "new" } | null;
 
-/** The templates: a list, an editor (each save a new version), and a run form per template. */
-export default function TemplatesView({ api, onRan }: { api: ApiClient; onRan: (job: Job) => void }) {
+/**
+ * The templates: a list, an editor (each save a new version), and a run form per
+ * template. Without a platform (or on one without a native dialog) paths are typed.
+ */
+export default function TemplatesView({
+  api,
+  onRan,
+  platform,
+}: {
+  api: ApiClient;
+  onRan: (job: Job) => void;
+  platform?: Platform;
+}) {
   const view = useTemplates(api);
   const [mode, setMode] = useState<Mode>(null);
   const [problem, setProblem] = useState<Problem | null>(null);
@@ -120,7 +132,13 @@ export default function TemplatesView({ api, onRan }: { api: ApiClient; onRan: (
         />
       )}
       {mode?.kind === "run" && current && (
-        <RunForm key={`${current.id}@${current.version}`} template={current} run={view.run} onRan={onRan} />
+        <RunForm
+          key={`${current.id}@${current.version}`}
+          template={current}
+          run={view.run}
+          onRan={onRan}
+          choosePath={platform?.choosePath}
+        />
       )}
     </section>
   );
