@@ -8,10 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { launchApp } from "./support/app.mjs";
 import { waitFor, withEnvironment } from "./support/processes.mjs";
 import { apiCall, createTemplate, listedJobs, runTemplate, showJob, waitForListed } from "./support/runs.mjs";
-import { sidecar, waitForSidecar } from "./support/sidecars.mjs";
+import { launchReadyToRunJobs, sidecar, waitForSidecar } from "./support/sidecars.mjs";
 
 const gated = (file, label) => `while [ ! -e '${file}' ]; do sleep 0.05; done; echo ${label}`;
 
@@ -20,9 +19,7 @@ describe("SIGKILL of the worker with runs running and queued", () => {
   let dir;
   before(async () => {
     // Two slots: the two gated runs fill them, so a plain job waits in the worker's queue.
-    app = await launchApp({ env: { RUNBOOK_WORKER_CONCURRENCY: "2" } });
-    await app.browser.$('[data-testid="jobs-empty"]').waitForExist({ timeout: 30_000 });
-    await waitForSidecar(app.browser, "worker", (s) => s.state === "ready");
+    app = await launchReadyToRunJobs({ env: { RUNBOOK_WORKER_CONCURRENCY: "2" } });
     dir = mkdtempSync(join(tmpdir(), "runbook-faults-runs-"));
   });
   after(async () => {

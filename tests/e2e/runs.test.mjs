@@ -7,7 +7,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { launchApp } from "./support/app.mjs";
 import {
   apiCall,
   createTemplate,
@@ -17,7 +16,7 @@ import {
   showJob,
   waitForListed,
 } from "./support/runs.mjs";
-import { launchReadyToRunJobs, waitForSidecar } from "./support/sidecars.mjs";
+import { launchReadyToRunJobs } from "./support/sidecars.mjs";
 
 /** A command that waits until `file` exists, then prints `label`. */
 const gated = (file, label) => `while [ ! -e '${file}' ]; do sleep 0.05; done; echo ${label}`;
@@ -146,9 +145,7 @@ describe("The worker's own limit (RUNBOOK_WORKER_CONCURRENCY=1)", () => {
   let app;
   let dir;
   before(async () => {
-    app = await launchApp({ env: { RUNBOOK_WORKER_CONCURRENCY: "1" } });
-    await app.browser.$('[data-testid="jobs-empty"]').waitForExist({ timeout: 30_000 });
-    await waitForSidecar(app.browser, "worker", (s) => s.state === "ready");
+    app = await launchReadyToRunJobs({ env: { RUNBOOK_WORKER_CONCURRENCY: "1" } });
     dir = mkdtempSync(join(tmpdir(), "runbook-runs-"));
   });
   after(async () => {

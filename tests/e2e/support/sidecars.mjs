@@ -86,9 +86,12 @@ export function redis(socket, commands) {
   });
 }
 
-/** Runbook launched with an empty job list and its worker ready: where the job tests start. */
-export async function launchReadyToRunJobs() {
-  const app = await launchApp();
+/**
+ * Runbook launched with an empty job list and its worker ready: where the job
+ * tests start. `env` is added to the app's environment (its sidecars inherit it).
+ */
+export async function launchReadyToRunJobs({ env } = {}) {
+  const app = await launchApp({ env });
   try {
     await app.browser.$('[data-testid="jobs-empty"]').waitForExist({ timeout: 30_000 });
     await waitForSidecar(app.browser, "worker", (s) => s.state === "ready");
