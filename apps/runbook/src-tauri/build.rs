@@ -10,6 +10,10 @@ const COMMANDS: &[&str] = &[
     "startup_report",
     "selection",
     "select_job",
+    "shell_build",
+    "check_update",
+    "download_update",
+    "install_update",
 ];
 
 fn main() {

@@ -2,7 +2,7 @@
 
 use tauri_specta::{collect_commands, collect_events, Builder};
 
-use crate::features::{app, launch, selection, windows};
+use crate::features::{app, launch, selection, updates, windows};
 
 pub fn builder() -> Builder<tauri::Wry> {
     Builder::<tauri::Wry>::new()
@@ -17,6 +17,10 @@ pub fn builder() -> Builder<tauri::Wry> {
             windows::commands::open_window::<tauri::Wry>,
             selection::commands::selection,
             selection::commands::select_job::<tauri::Wry>,
+            updates::commands::shell_build::<tauri::Wry>,
+            updates::commands::check_update::<tauri::Wry>,
+            updates::commands::download_update::<tauri::Wry>,
+            updates::commands::install_update::<tauri::Wry>,
         ])
         // The supervisor plugin's events are declared here, so their names
         // stay `sidecar:status` and `sidecar:log`; its commands have their

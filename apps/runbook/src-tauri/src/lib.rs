@@ -22,6 +22,7 @@ pub fn run() {
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
@@ -53,6 +54,7 @@ pub fn run() {
             )?;
             app.manage(features::selection::types::SelectionState::default());
             app.manage(Launcher::new(paths));
+            features::updates::setup(app.handle())?;
             // The windows before the sidecars, on purpose. Creating a window
             // asks the session bus for the colour scheme (tao's portal check);
             // without a running bus, libdbus forks a helper and reads its pipe
