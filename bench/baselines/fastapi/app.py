@@ -20,7 +20,7 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Query
 PORT = int(os.environ["CONVOY_API_PORT"])
 TOKEN_DIGEST = hashlib.sha256(os.environ["CONVOY_API_TOKEN"].encode()).digest()
 # Kept at the version the api needs: apps/runbook/sidecar/migrations.
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 db = sqlite3.connect(f"file:{os.environ['CONVOY_DATA_DIR']}/runbook.db?mode=rw", uri=True)
 db.row_factory = sqlite3.Row

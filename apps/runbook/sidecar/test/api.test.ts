@@ -266,6 +266,9 @@ describe("GET /openapi.json", () => {
       "/templates/{id}/versions/{version}",
       "/templates/{id}/duplicate",
       "/templates/{id}/runs",
+      "/jobs/{id}/lines",
+      "/search",
+      "/jobs/{id}/search",
     ]);
   });
 });

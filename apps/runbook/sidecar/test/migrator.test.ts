@@ -41,7 +41,21 @@ function tableNames(db: Database): string[] {
 
 /** The version the shipped migrations reach. */
 const LATEST = MIGRATIONS.length;
-const TABLES = ["job_output", "jobs", "meta", "template_versions", "templates"];
+const TABLES = [
+  "job_line_tails",
+  "job_lines",
+  // The full-text index and its shadow tables (FTS5 makes them).
+  "job_lines_fts",
+  "job_lines_fts_config",
+  "job_lines_fts_data",
+  "job_lines_fts_docsize",
+  "job_lines_fts_idx",
+  "job_output",
+  "jobs",
+  "meta",
+  "template_versions",
+  "templates",
+];
 
 const notes: Migration = {
   version: LATEST + 1,

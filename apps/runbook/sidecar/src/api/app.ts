@@ -12,6 +12,8 @@ import {
   type ValkeyConnection,
 } from "@convoy/sidecar-runtime";
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { historyRoutes } from "../history/routes.ts";
+import { HistoryStore } from "../history/store.ts";
 import { OutputStore } from "../jobs/output-store.ts";
 import { type JobQueue, type JobsChanged, registerJobRoutes } from "../jobs/routes.ts";
 import { SecretVault } from "../jobs/secret-vault.ts";
@@ -84,6 +86,7 @@ export function createApp(options: AppOptions): OpenAPIHono {
   registerJobRoutes(app, jobs, new OutputStore(options.db), queue, changed, runs);
   registerWorkerRoutes(app, options.valkey);
   app.route("/", templateRoutes(templates, runs));
+  app.route("/", historyRoutes(new HistoryStore(options.db, jobs)));
   app.doc31("/openapi.json", DOCUMENT_CONFIG);
   return app;
 }

@@ -10,6 +10,7 @@ import templates from "../../migrations/0005_templates.sql" with { type: "text" 
 import attempts from "../../migrations/0006_attempts.sql" with { type: "text" };
 import failure from "../../migrations/0007_failure.sql" with { type: "text" };
 import statusLine from "../../migrations/0008_status_line.sql" with { type: "text" };
+import lines from "../../migrations/0009_lines.sql" with { type: "text" };
 import type { Migration } from "./migrator.ts";
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -21,4 +22,5 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, file: "0006_attempts.sql", sql: attempts },
   { version: 7, file: "0007_failure.sql", sql: failure },
   { version: 8, file: "0008_status_line.sql", sql: statusLine },
+  { version: 9, file: "0009_lines.sql", sql: lines },
 ];

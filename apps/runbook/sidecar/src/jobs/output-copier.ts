@@ -35,9 +35,13 @@ export function runOutputCopier(
   });
 }
 
-/** One pass: everything each job's stream holds beyond what is copied. */
+/**
+ * One pass: everything each job's stream holds beyond what is copied; then
+ * a few runs copied before lines were kept are split into lines.
+ */
 export async function copyOutput(store: OutputStore, valkey: ValkeyConnection): Promise<void> {
   for (const job of store.uncopied()) await copyJob(store, valkey, job);
+  store.splitPending();
 }
 
 async function copyJob(store: OutputStore, valkey: ValkeyConnection, job: UncopiedJob): Promise<void> {

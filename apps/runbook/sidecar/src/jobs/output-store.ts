@@ -3,9 +3,12 @@
  * job's Valkey stream, which carries it live and holds only its recent part;
  * the api copies each stream here as it grows (output-copier.ts), and readers
  * take what is copied from here. Entries keep their stream ids, so a reader's
- * cursor names the same entry here and in Valkey.
+ * cursor names the same entry here and in Valkey. Each entry copied is also
+ * split into lines (lines.ts), stored in job_lines and the full-text index in
+ * the same transaction.
  */
 import type { Database } from "bun:sqlite";
+import { flushTails, indexedText, type LineTails, noTails, type OutputLine, splitChunk } from "./lines.ts";
 import type { OutputStream } from "./queue.ts";
 import type { JobOutput } from "./schemas.ts";
 
@@ -29,6 +32,22 @@ export interface UncopiedJob {
 type OutputRow = { entry: string; stream: OutputStream; text: string };
 
 const ID_HALF_DIGITS = 20;
+
+/** A line's key in the full-text index: its job's seq times this, plus its n (migration 9). */
+export const LINE_KEY_SPAN = 2 ** 28;
+
+/** Jobs whose copied chunks are split into lines per pass of `splitPending`. */
+const PENDING_PER_PASS = 20;
+
+type LineRow = { seq: number; line_count: number; lines_pending: 0 | 1 };
+
+/** Where a job's lines stand: its seq, the next line's n, its streams' tails and the tails as stored. */
+interface LineState {
+  seq: number;
+  count: number;
+  tails: LineTails;
+  stored: LineTails;
+}
 
 /**
  * A stream id (`<ms>-<seq>`, or "0" for the beginning) in the stored form:
@@ -70,16 +89,21 @@ export class OutputStore {
    * Entries already copied are left as they are.
    */
   add(id: string, entries: readonly CopiedEntry[], last: string, complete: boolean): void {
-    const insert = this.#db.query<never, { id: string; entry: string; stream: string; text: string }>(
-      "INSERT OR IGNORE INTO job_output (job_id, entry, stream, text) VALUES ($id, $entry, $stream, $text)",
+    const insert = this.#db.query<never, [string, string, string, string]>(
+      "INSERT OR IGNORE INTO job_output (job_id, entry, stream, text) VALUES (?1, ?2, ?3, ?4)",
     );
     this.#db.transaction(() => {
+      const lines = this.#lines(id);
       // Only what is inserted counts: an entry copied before is ignored.
       let bytes = 0;
+      const ended: OutputLine[] = [];
       for (const entry of entries) {
-        const row = { id, entry: storedEntry(entry.id), stream: entry.stream, text: entry.text };
-        if (insert.run(row).changes > 0) bytes += Buffer.byteLength(entry.text);
+        if (insert.run(id, storedEntry(entry.id), entry.stream, entry.text).changes === 0) continue;
+        bytes += Buffer.byteLength(entry.text);
+        splitChunk(lines.tails, entry.stream, entry.text, ended);
       }
+      if (complete) flushTails(lines.tails, ended);
+      this.#storeLines(id, lines, ended, complete);
       this.#db
         .query<never, { id: string; copied: string; complete: 0 | 1; bytes: number }>(
           `UPDATE jobs SET output_copied = max(output_copied, $copied),
@@ -89,6 +113,103 @@ export class OutputStore {
         )
         .run({ id, copied: storedEntry(last), complete: complete ? 1 : 0, bytes });
     })();
+  }
+
+  /**
+   * Splits into lines the chunks of runs copied before lines were kept
+   * (migration 9), a few runs per call, each in a transaction of its own;
+   * how many it split. A run still copied is split by `add` first.
+   */
+  splitPending(limit = PENDING_PER_PASS): number {
+    const pending = this.#db
+      .query<{ id: string }, [number]>(
+        "SELECT id FROM jobs WHERE lines_pending = 1 ORDER BY created_at, id LIMIT ?1",
+      )
+      .all(limit);
+    for (const { id } of pending) {
+      this.#db.transaction(() => {
+        const lines = this.#lines(id);
+        const complete =
+          this.#db
+            .query<{ c: 0 | 1 }, [string]>("SELECT output_complete AS c FROM jobs WHERE id = ?1")
+            .get(id)?.c === 1;
+        const ended: OutputLine[] = [];
+        if (complete) flushTails(lines.tails, ended);
+        this.#storeLines(id, lines, ended, complete);
+      })();
+    }
+    return pending.length;
+  }
+
+  /**
+   * Where the job's lines stand: its seq, the next line's n and its streams'
+   * tails. A run copied before lines were kept has its chunks split first.
+   */
+  #lines(id: string): LineState {
+    const state = this.#db
+      .query<LineRow, [string]>("SELECT seq, line_count, lines_pending FROM jobs WHERE id = ?1")
+      .get(id);
+    const tails = noTails();
+    const stored = noTails();
+    for (const row of this.#db
+      .query<{ stream: OutputStream; text: string }, [string]>(
+        "SELECT stream, text FROM job_line_tails WHERE job_id = ?1",
+      )
+      .all(id)) {
+      tails[row.stream] = row.text;
+      stored[row.stream] = row.text;
+    }
+    const lines = { seq: state?.seq ?? 0, count: state?.line_count ?? 0, tails, stored };
+    if (state?.lines_pending !== 1) return lines;
+    // The tails start empty: a pending run's chunks were never split.
+    const ended: OutputLine[] = [];
+    for (const chunk of this.#db
+      .query<OutputRow, [string]>(
+        "SELECT entry, stream, text FROM job_output WHERE job_id = ?1 ORDER BY entry",
+      )
+      .iterate(id)) {
+      splitChunk(tails, chunk.stream, chunk.text, ended);
+    }
+    this.#insertLines(id, lines, ended);
+    this.#db.query<never, [string]>("UPDATE jobs SET lines_pending = 0 WHERE id = ?1").run(id);
+    return lines;
+  }
+
+  /** Stores ended lines and the tails left, and the job's line count. */
+  #storeLines(id: string, lines: LineState, ended: readonly OutputLine[], complete: boolean): void {
+    this.#insertLines(id, lines, ended);
+    this.#db
+      .query<never, [number, string]>("UPDATE jobs SET line_count = ?1 WHERE id = ?2")
+      .run(lines.count, id);
+    const upsert = this.#db.query<never, [string, string, string]>(
+      `INSERT INTO job_line_tails (job_id, stream, text) VALUES (?1, ?2, ?3)
+       ON CONFLICT (job_id, stream) DO UPDATE SET text = excluded.text`,
+    );
+    const remove = this.#db.query<never, [string, string]>(
+      "DELETE FROM job_line_tails WHERE job_id = ?1 AND stream = ?2",
+    );
+    for (const stream of ["stdout", "stderr"] as const) {
+      const tail = lines.tails[stream];
+      if (tail === lines.stored[stream] && !complete) continue;
+      if (tail === "" || complete) remove.run(id, stream);
+      else upsert.run(id, stream, tail);
+    }
+  }
+
+  #insertLines(id: string, lines: { seq: number; count: number }, ended: readonly OutputLine[]): void {
+    if (ended.length === 0) return;
+    const line = this.#db.query<never, [string, number, string, string, number]>(
+      "INSERT INTO job_lines (job_id, n, stream, text, bytes) VALUES (?1, ?2, ?3, ?4, ?5)",
+    );
+    const word = this.#db.query<never, [number, string]>(
+      "INSERT INTO job_lines_fts (rowid, text) VALUES (?1, ?2)",
+    );
+    const base = lines.seq * LINE_KEY_SPAN;
+    for (const { stream, text } of ended) {
+      line.run(id, lines.count, stream, text, Buffer.byteLength(text));
+      word.run(base + lines.count, indexedText(text));
+      lines.count += 1;
+    }
   }
 
   /**

@@ -34,7 +34,8 @@ const listJobsRoute = createRoute({
   request: { query: ListJobsQuerySchema },
   responses: {
     200: {
-      description: "A page of jobs, newest first",
+      description:
+        "A page of jobs, newest first; with filters, only the jobs every filter given lets through",
       content: { "application/json": { schema: JobPageSchema } },
     },
     ...problemResponses(400, 401, 403, 500),
@@ -137,8 +138,8 @@ export function registerJobRoutes(
   reruns: JobRerun | null = null,
 ): void {
   app.openapi(listJobsRoute, (c) => {
-    const { limit, cursor } = c.req.valid("query");
-    const page = jobs.page(limit, pageCursor(cursor));
+    const { limit, cursor, ...filters } = c.req.valid("query");
+    const page = jobs.page(limit, pageCursor(cursor), filters);
     return c.json({ items: page.items, nextCursor: page.next && encodeCursor(page.next) }, 200);
   });
 

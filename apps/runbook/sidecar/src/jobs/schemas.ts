@@ -140,7 +140,8 @@ export const RerunSchema = z
   })
   .openapi("Rerun");
 
-export const ListJobsQuerySchema = z.object({
+/** `limit` and `cursor`: what every paginated list takes. */
+export const PageQuerySchema = z.object({
   limit: z.coerce
     .number()
     .int()
@@ -158,6 +159,47 @@ export const ListJobsQuerySchema = z.object({
       description: "nextCursor from the previous page; absent or empty for the first page",
     }),
 });
+
+const STATUS_LIST = new RegExp(`^(?:${JOB_STATUSES.join("|")})(?:,(?:${JOB_STATUSES.join("|")}))*$`);
+
+/** An ISO 8601 instant, in the form created_at is stored in (UTC, milliseconds), so text order is time order. */
+const instant = (name: "since" | "until", description: string) =>
+  z.iso
+    .datetime({ offset: true })
+    .transform((text) => new Date(text).toISOString())
+    .optional()
+    .openapi({ param: { name, in: "query" }, description });
+
+/** Which runs a list or a search covers; every filter given must hold. */
+export const JobFiltersSchema = z.object({
+  template: z
+    .string()
+    .min(1)
+    .optional()
+    .openapi({
+      param: { name: "template", in: "query" },
+      description: "Only runs of this template (its id)",
+    }),
+  status: z
+    .string()
+    .regex(STATUS_LIST, `must be one status or a comma list of them: ${JOB_STATUSES.join(", ")}`)
+    .transform((text) => [...new Set(text.split(","))] as Job["status"][])
+    .optional()
+    .openapi({
+      param: { name: "status", in: "query" },
+      description: "Only runs in this status, or in any of these (a comma list, e.g. `failed,interrupted`)",
+      example: "failed,interrupted",
+    }),
+  since: instant(
+    "since",
+    "Only runs created at or after this instant (ISO 8601, e.g. `2026-06-01T00:00:00Z`)",
+  ),
+  until: instant("until", "Only runs created before this instant (ISO 8601)"),
+});
+
+export type JobFilters = z.output<typeof JobFiltersSchema>;
+
+export const ListJobsQuerySchema = PageQuerySchema.extend(JobFiltersSchema.shape);
 
 export const JobIdParamsSchema = z.object({
   id: z

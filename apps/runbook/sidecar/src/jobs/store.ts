@@ -2,10 +2,10 @@
  * Jobs in SQLite. Rows are snake_case; everything leaving this module is the
  * camelCase wire shape. `db.query` caches each prepared statement.
  */
-import type { Database } from "bun:sqlite";
+import type { Database, SQLQueryBindings } from "bun:sqlite";
 import type { JobCursor } from "./cursor.ts";
 import type { JobEvent, JobFailure, QueuedJob } from "./queue.ts";
-import type { Job } from "./schemas.ts";
+import type { Job, JobFilters } from "./schemas.ts";
 
 // A type alias, not an interface, so it can be bound as named SQL parameters.
 type JobRow = {
@@ -85,6 +85,8 @@ export const JOB_COLUMNS =
   "environment, timeout_seconds, attempt, retry_of, retries, retry_delay_seconds, not_before, concurrency_limit, " +
   "failure, progress_done, progress_total, status_line";
 const EVENTS_CURSOR = "job_events_cursor";
+/** A new job's seq (migration 9): one more than the newest's. */
+const NEXT_SEQ = "(SELECT coalesce(max(seq), 0) + 1 FROM jobs)";
 
 export interface JobPage {
   items: Job[];
@@ -140,12 +142,12 @@ export class JobStore {
     };
     this.#db
       .query<never, JobRow>(
-        `INSERT INTO jobs (${JOB_COLUMNS})
+        `INSERT INTO jobs (${JOB_COLUMNS}, seq)
          VALUES ($id, $name, $command, $status, $exit_code, $created_at, $started_at, $finished_at,
                  $progress, $reason, $enqueued, $output_dropped_bytes, $template_id, $template_version,
                  $parameters, $secret_parameters, $working_directory, $environment, $timeout_seconds,
                  $attempt, $retry_of, $retries, $retry_delay_seconds, $not_before, $concurrency_limit,
-                 $failure, $progress_done, $progress_total, $status_line)`,
+                 $failure, $progress_done, $progress_total, $status_line, ${NEXT_SEQ})`,
       )
       .run(row);
     return toJob(row);
@@ -158,24 +160,41 @@ export class JobStore {
     return row ? toJob(row) : null;
   }
 
-  /** Newest first, starting strictly after `after`. */
-  page(limit: number, after: JobCursor | null): JobPage {
+  /** Newest first, starting strictly after `after`, only the jobs `filters` let through. */
+  page(limit: number, after: JobCursor | null, filters: JobFilters = {}): JobPage {
+    const where = filterClause(filters);
+    const params: SQLQueryBindings[] = [...where.params];
+    if (after) {
+      where.terms.push("(created_at, id) < (?, ?)");
+      params.push(after.createdAt, after.id);
+    }
     // One row more than asked tells whether another page exists.
-    const rows = after
-      ? this.#db
-          .query<JobRow, { createdAt: string; id: string; limit: number }>(
-            `SELECT ${JOB_COLUMNS} FROM jobs WHERE (created_at, id) < ($createdAt, $id)
-             ORDER BY created_at DESC, id DESC LIMIT $limit`,
-          )
-          .all({ ...after, limit: limit + 1 })
-      : this.#db
-          .query<JobRow, { limit: number }>(
-            `SELECT ${JOB_COLUMNS} FROM jobs ORDER BY created_at DESC, id DESC LIMIT $limit`,
-          )
-          .all({ limit: limit + 1 });
+    params.push(limit + 1);
+    const rows = this.#db
+      .query<JobRow, SQLQueryBindings[]>(
+        `SELECT ${JOB_COLUMNS} FROM jobs ${whereSql(where.terms)} ORDER BY created_at DESC, id DESC LIMIT ?`,
+      )
+      .all(...params);
     const items = rows.slice(0, limit).map(toJob);
     const last = items.at(-1);
     return { items, next: rows.length > limit && last ? { createdAt: last.createdAt, id: last.id } : null };
+  }
+
+  /** The seq of every job `filters` let through whose seq is below `below`, newest first. */
+  seqs(filters: JobFilters, below: number): number[] {
+    const where = filterClause(filters);
+    where.terms.push("seq < ?");
+    return this.#db
+      .query<{ seq: number }, SQLQueryBindings[]>(
+        `SELECT seq FROM jobs ${whereSql(where.terms)} ORDER BY seq DESC`,
+      )
+      .all(...where.params, below)
+      .map((row) => row.seq);
+  }
+
+  bySeq(seq: number): Job | null {
+    const row = this.#db.query<JobRow, [number]>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE seq = ?1`).get(seq);
+    return row ? toJob(row) : null;
   }
 
   /** Queued jobs not yet sent to Valkey's queue whose time has come, oldest first. */
@@ -375,12 +394,12 @@ export class JobStore {
  * its delay: a new job with the run's command, values and limits.
  */
 function retryInsert(): string {
-  return `INSERT INTO jobs (${JOB_COLUMNS})
+  return `INSERT INTO jobs (${JOB_COLUMNS}, seq)
     SELECT $newId, name, command, 'queued', NULL, $at, NULL, NULL, NULL, NULL, 0, 0, template_id,
            template_version, parameters, secret_parameters, working_directory, environment,
            timeout_seconds, attempt + 1, coalesce(retry_of, id), retries, retry_delay_seconds,
            strftime('%Y-%m-%dT%H:%M:%fZ', $at, '+' || retry_delay_seconds || ' seconds'), concurrency_limit,
-           NULL, NULL, NULL, NULL
+           NULL, NULL, NULL, NULL, ${NEXT_SEQ}
     FROM jobs WHERE id = $id AND attempt <= retries`;
 }
 
@@ -399,6 +418,31 @@ function report(row: ReportRow): Pick<Job, "progressSteps" | "statusLine"> {
     statusLine: row.status_line,
   };
 }
+
+/** The SQL terms and their values for `filters`, each served by an index (migrations 1 and 9). */
+function filterClause(filters: JobFilters): { terms: string[]; params: SQLQueryBindings[] } {
+  const terms: string[] = [];
+  const params: SQLQueryBindings[] = [];
+  if (filters.template !== undefined) {
+    terms.push("template_id = ?");
+    params.push(filters.template);
+  }
+  if (filters.status !== undefined) {
+    terms.push(`status IN (${filters.status.map(() => "?").join(", ")})`);
+    params.push(...filters.status);
+  }
+  if (filters.since !== undefined) {
+    terms.push("created_at >= ?");
+    params.push(filters.since);
+  }
+  if (filters.until !== undefined) {
+    terms.push("created_at < ?");
+    params.push(filters.until);
+  }
+  return { terms, params };
+}
+
+const whereSql = (terms: readonly string[]) => (terms.length === 0 ? "" : `WHERE ${terms.join(" AND ")}`);
 
 /** The command's first characters on one line, cut on a code point boundary. */
 function defaultName(command: string): string {

@@ -6,7 +6,7 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { problem, problemResponses, validationHook } from "../api/problems.ts";
 import { encodeCursor, pageCursor } from "../jobs/cursor.ts";
-import { JobSchema, ListJobsQuerySchema } from "../jobs/schemas.ts";
+import { JobSchema, PageQuerySchema } from "../jobs/schemas.ts";
 import type { TemplateRuns } from "./runs.ts";
 import {
   CreateRunSchema,
@@ -26,7 +26,7 @@ const listRoute = createRoute({
   method: "get",
   path: "/templates",
   operationId: "listTemplates",
-  request: { query: ListJobsQuerySchema },
+  request: { query: PageQuerySchema },
   responses: {
     200: { description: "A page of templates, newest first", content: json(TemplatePageSchema) },
     ...problemResponses(400, 401, 403, 500),

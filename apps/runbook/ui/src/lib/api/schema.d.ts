@@ -196,6 +196,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/jobs/{id}/lines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["getJobLines"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["searchOutput"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/jobs/{id}/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["searchJobOutput"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -522,6 +570,57 @@ export interface components {
             name?: string;
         };
         ParameterValue: string | number | boolean;
+        JobLines: {
+            lines: components["schemas"]["Line"][];
+            /** @description Lines stored so far. The api stores a running job's output about every second, and a line once it has ended (or the job has): follow live output with GET /jobs/{id}/output, and read history here */
+            total: number;
+            /** @description True once the job has ended and all its output is stored as lines: `total` is final */
+            complete: boolean;
+            /** @description True when the run reached its output cap: what it wrote past it was dropped (`outputDroppedBytes` of the job says how much) */
+            truncated: boolean;
+        };
+        Line: {
+            /** @description The line's number in the run, from 0 */
+            n: number;
+            /** @enum {string} */
+            stream: "stdout" | "stderr";
+            /** @description The line without its ending (`\n`, or `\r\n`), as the job wrote it: it may hold ANSI SGR sequences, a bare `\r` (a progress line redrawn in place), and U+FFFD for bytes that were not UTF-8. Clipped to its first 64 KiB when longer */
+            text: string;
+            /** @description Present when `text` is clipped: the line's whole length in UTF-8 bytes */
+            clipped?: number;
+        };
+        SearchPage: {
+            /** @description Runs with a matching line, newest first */
+            items: components["schemas"]["SearchHit"][];
+            /** @description Pass as `cursor` to get the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        SearchHit: {
+            job: components["schemas"]["Job"];
+            /** @description The run's first matching lines, at most 5, in line order */
+            lines: components["schemas"]["SearchLine"][];
+            /** @description Matching lines of the run beyond those listed */
+            more: number;
+        };
+        SearchLine: {
+            /** @description The line's number in the run (GET /jobs/{id}/lines) */
+            n: number;
+            /** @enum {string} */
+            stream: "stdout" | "stderr";
+            /** @description The line, or about 300 characters of it around its first match */
+            text: string;
+            /** @description Where `text` matches: [start, end) offsets in UTF-16 code units (JavaScript string indices), in order, not overlapping */
+            ranges: [
+                number,
+                number
+            ][];
+        };
+        JobSearch: {
+            /** @description The matching line's number; null: none */
+            n: number | null;
+            /** @description Matching lines in the whole run */
+            count: number;
+        };
     };
     responses: {
         /** @description The path does not take this method; `Allow` lists those it takes */
@@ -587,6 +686,14 @@ export interface operations {
                 limit?: number;
                 /** @description nextCursor from the previous page; absent or empty for the first page */
                 cursor?: string;
+                /** @description Only runs of this template (its id) */
+                template?: string;
+                /** @description Only runs in this status, or in any of these (a comma list, e.g. `failed,interrupted`) */
+                status?: string;
+                /** @description Only runs created at or after this instant (ISO 8601, e.g. `2026-06-01T00:00:00Z`) */
+                since?: string;
+                /** @description Only runs created before this instant (ISO 8601) */
+                until?: string;
             };
             header?: never;
             path?: never;
@@ -594,7 +701,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A page of jobs, newest first */
+            /** @description A page of jobs, newest first; with filters, only the jobs every filter given lets through */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1673,6 +1780,222 @@ export interface operations {
             };
             /** @description The request body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getJobLines: {
+        parameters: {
+            query?: {
+                /** @description The first line's number (0-based) */
+                from?: number;
+                /** @description Most lines in the answer */
+                count?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Up to `count` of the run's stored lines from line `from`, in order. Lines are stored as the api copies output (about every second): follow a running job live with GET /jobs/{id}/output */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobLines"];
+                };
+            };
+            /** @description The request failed validation or its JSON body was malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bearer token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Host or Origin header is not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    searchOutput: {
+        parameters: {
+            query: {
+                /** @description Only runs of this template (its id) */
+                template?: string;
+                /** @description Only runs in this status, or in any of these (a comma list, e.g. `failed,interrupted`) */
+                status?: string;
+                /** @description Only runs created at or after this instant (ISO 8601, e.g. `2026-06-01T00:00:00Z`) */
+                since?: string;
+                /** @description Only runs created before this instant (ISO 8601) */
+                until?: string;
+                /** @description Words to find, all of them, in one line; a part in double quotes is a phrase (its words in that order). Case and accents do not matter; punctuation only separates words (`a/b.c` is the phrase `a b c`). Nothing else is syntax: `*`, `-`, `:`, `NEAR`, `AND`, `OR` are words or separators. A `q` without a letter or digit in it is refused (400) */
+                q: string;
+                /** @description Most runs in one answer */
+                limit?: number;
+                /** @description nextCursor from the previous page; absent or empty for the first page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Runs with a stored line holding every term of `q`, newest first, each with its first matching lines; with filters, only the runs every filter given lets through */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchPage"];
+                };
+            };
+            /** @description The request failed validation or its JSON body was malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bearer token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Host or Origin header is not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An unexpected server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    searchJobOutput: {
+        parameters: {
+            query: {
+                /** @description Words to find, all of them, in one line; a part in double quotes is a phrase (its words in that order). Case and accents do not matter; punctuation only separates words (`a/b.c` is the phrase `a b c`). Nothing else is syntax: `*`, `-`, `:`, `NEAR`, `AND`, `OR` are words or separators. A `q` without a letter or digit in it is refused (400) */
+                q: string;
+                /** @description The line to search from, itself excluded: `next` finds the first match after it, `prev` the last one before it. Absent: `next` finds the run's first match, `prev` its last */
+                from?: number;
+                direction?: "next" | "prev";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run's next (or previous) stored line holding every term of `q`, and how many do */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobSearch"];
+                };
+            };
+            /** @description The request failed validation or its JSON body was malformed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The bearer token is missing or wrong */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The Host or Origin header is not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
