@@ -1,4 +1,41 @@
+import { log } from "@convoy/sidecar-runtime";
 import packageJson from "../package.json" with { type: "json" };
 
 /** Runbook's version, from package.json, embedded at build time. */
 export const RUNBOOK_VERSION: string = packageJson.version;
+
+/**
+ * Where this process runs from. On Linux /proc/self/exe stays the running
+ * file even after an update replaced the one on disk, so a stale process
+ * reports its old build, never the new one.
+ */
+const RUNNING_EXECUTABLE = process.platform === "linux" ? "/proc/self/exe" : process.execPath;
+
+/** The SHA-256 of a file, hex; streamed, so a 100 MB executable is never held whole. */
+export async function sha256File(path: string): Promise<string> {
+  const hasher = new Bun.CryptoHasher("sha256");
+  for await (const chunk of Bun.file(path).stream()) hasher.update(chunk);
+  return hasher.digest("hex");
+}
+
+/** Hashing the compiled executable takes a few hundred ms: kept off the start-up path. */
+const REPORT_DELAY_MS = 1500;
+
+/**
+ * Logs `build process=<role> pid=… version=… build=<sha256 of the running
+ * executable>` once, shortly after start-up, so whoever reads the sidecar's
+ * log (the update tests) can tell which build every process runs.
+ */
+export function reportBuild(
+  role: string,
+  { delayMs = REPORT_DELAY_MS, executable = RUNNING_EXECUTABLE } = {},
+) {
+  const timer = setTimeout(() => {
+    sha256File(executable).then(
+      (build) => log.info("build", { process: role, pid: process.pid, version: RUNBOOK_VERSION, build }),
+      (error: unknown) => log.warn("build unknown", { process: role, reason: String(error) }),
+    );
+  }, delayMs);
+  // A report must never keep a stopping process alive.
+  timer.unref();
+}

@@ -30,6 +30,7 @@ import { RetentionStore } from "../jobs/retention-store.ts";
 import type { JobQueue } from "../jobs/routes.ts";
 import { SecretVault } from "../jobs/secret-vault.ts";
 import { JobStore } from "../jobs/store.ts";
+import { reportBuild } from "../version.ts";
 import { type Role, untilAborted } from "./role.ts";
 
 export const runApi: Role = async ({ signal }) => {
@@ -74,6 +75,7 @@ export const runApi: Role = async ({ signal }) => {
       schemaVersion,
       valkey: valkey === null ? "disabled" : "enabled",
     });
+    reportBuild("api");
     const events = queue && connect("api-events");
     const copier = queue && connect("api-output-copier");
     const pruning = runRetention(new RetentionStore(db), retention, signal, (jobs) => {

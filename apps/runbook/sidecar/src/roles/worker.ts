@@ -6,6 +6,7 @@
 import { announceReady, connectValkey, log, readWorkerEnv } from "@convoy/sidecar-runtime";
 import { readConcurrency, readOutputLimits } from "../runner/config.ts";
 import { JobRunner } from "../runner/runner.ts";
+import { reportBuild } from "../version.ts";
 import { runHeartbeatLoop } from "../workers/heartbeat-loop.ts";
 import type { Role } from "./role.ts";
 
@@ -29,7 +30,13 @@ export const runWorker: Role = async ({ signal }) => {
     // The readiness probe is the heartbeat: ready once Valkey took the first one.
     await runLoops(signal, [
       (loopSignal) =>
-        runHeartbeatLoop(valkey, { signal: loopSignal, onFirstBeat: () => announceReady("worker") }),
+        runHeartbeatLoop(valkey, {
+          signal: loopSignal,
+          onFirstBeat: () => {
+            announceReady("worker");
+            reportBuild("worker");
+          },
+        }),
       (loopSignal) => runner.run(loopSignal),
     ]);
     log.info("worker stopped");
