@@ -16,7 +16,7 @@ export const appBinary =
 
 export const bunBinary = fileURLToPath(new URL("../../../node_modules/.bin/bun", import.meta.url));
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# `npm run test:package`: builds the release packages once (scripts/package.sh)
+# and runs every test in this folder on them under Xvfb: install, launch from
+# the installed path, remove, reinstall (and the update tests). Needs root for
+# apt-get; the tests install and remove the `runbook` package on this machine.
+#
+#   tests/package/run.sh [test files]
+source "$(dirname "$0")/../../scripts/lib.sh"
+
+[ "$(id -u)" -eq 0 ] || die "the package tests install with apt-get: run them as root"
+ensure_setup
+
+if [ -z "${CONVOY_PACKAGE_DEB:-}" ]; then
+  step "build the packages (scripts/package.sh)"
+  packages="$(bash "$ROOT/scripts/package.sh")"
+  CONVOY_PACKAGE_DEB="$(grep '\.deb$' <<<"$packages" | head -n 1)"
+  CONVOY_PACKAGE_RPM="$(grep '\.rpm$' <<<"$packages" | head -n 1 || true)"
+  export CONVOY_PACKAGE_DEB CONVOY_PACKAGE_RPM
+fi
+[ -f "$CONVOY_PACKAGE_DEB" ] || die "no .deb at '$CONVOY_PACKAGE_DEB'"
+
+xvfb_pid=""
+if [ -z "${DISPLAY:-}" ]; then
+  display=":$((200 + RANDOM % 100))"
+  Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+  xvfb_pid=$!
+  export DISPLAY="$display"
+  for _ in $(seq 50); do
+    [ -e "/tmp/.X11-unix/X${display#:}" ] && break
+    sleep 0.1
+  done
+fi
+cleanup() { [ -z "$xvfb_pid" ] || kill "$xvfb_pid" 2>/dev/null || true; }
+trap cleanup EXIT
+
+step "package tests on $(basename "$CONVOY_PACKAGE_DEB")"
+cd "$ROOT/tests/package"
+if [ $# -gt 0 ]; then
+  node --test --test-concurrency=1 --test-timeout=900000 "$@"
+else
+  node --test --test-concurrency=1 --test-timeout=900000 ./*.test.mjs
+fi
