@@ -10,6 +10,7 @@ import { JobsPanel } from "../jobs/JobsPanel";
 import { useSelectedJob } from "../jobs/useSelectedJob";
 import { useLaunchState } from "../launch/useLaunchState";
 import { SidecarsPanel } from "../sidecars/SidecarsPanel";
+import { UpdateBanner } from "../updates/UpdateBanner";
 
 // Not on the first screen: its own chunk, loaded when the tab is first opened.
 const TemplatesView = lazy(() => import("../templates/TemplatesView"));
@@ -72,6 +73,7 @@ export function MainWindow({ platform }: { platform: Platform }) {
           Settings
         </button>
       </header>
+      <UpdateBanner platform={platform} />
       {error && (
         <p className="error" role="alert" data-testid="shell-error" data-error-type={error.type}>
           {describeError(error)}
