@@ -153,8 +153,9 @@ describe("retention", () => {
     };
     const pass = await pruneRuns(retention, policy(), { now: NOW, batchRows: 500 });
     expect(pass.jobs).toEqual([long, short]);
-    // 1200 output rows and 2 + 3 more: 500, 500, 200 + job + 3 + job.
-    expect(sizes).toEqual([500, 500, 205]);
+    // Each run's entries make one line (no "\n" in them, so the last, unended one):
+    // 1 + 1200 output rows and job, 1 + 3 and job: 1 + 499, 500, 201 + job + 1 + 3 + job.
+    expect(sizes).toEqual([500, 500, 207]);
     expect(outputRows()).toBe(0);
     expect(remaining()).toEqual([]);
   });

@@ -1,6 +1,7 @@
 /**
  * Retention's SQL: how much output is kept, and deleting the oldest ended
- * runs, their output first, a bounded number of rows per transaction so no
+ * runs, their lines (and with each its words in the full-text index, by
+ * migration 9's trigger) and output first, a bounded number of rows per transaction so no
  * request waits long behind one. A run is pruned only once it has ended and
  * its output is all copied (the copier touches such a run no more); queued
  * and running jobs never are.
@@ -9,7 +10,7 @@ import type { Database } from "bun:sqlite";
 
 /** What one batch deleted. */
 export interface PruneBatch {
-  /** Rows deleted, output and job rows together. */
+  /** Rows deleted, line, output and job rows together. */
   rows: number;
   /** Jobs deleted whole. */
   jobs: string[];
@@ -54,6 +55,11 @@ export class RetentionStore {
       `SELECT id FROM jobs WHERE ${ENDED} AND output_complete = 1 AND finished_at < $before
        ORDER BY finished_at, id LIMIT 1`,
     );
+    const deleteLines = this.#db.query<{ n: number }, { id: string; limit: number }>(
+      `DELETE FROM job_lines WHERE job_id = $id AND n IN (
+         SELECT n FROM job_lines WHERE job_id = $id ORDER BY n LIMIT $limit
+       ) RETURNING n`,
+    );
     const deleteOutput = this.#db.query<{ bytes: number }, { id: string; limit: number }>(
       `DELETE FROM job_output WHERE job_id = $id AND entry IN (
          SELECT entry FROM job_output WHERE job_id = $id ORDER BY entry LIMIT $limit
@@ -71,6 +77,10 @@ export class RetentionStore {
         const job =
           stored > bounds.maxBytes ? oldest.get() : oldestBefore.get({ before: bounds.endedBefore });
         if (job === null) break;
+        const lines = deleteLines.all({ id: job.id, limit: maxRows - batch.rows }).length;
+        batch.rows += lines;
+        // Perhaps more of its lines are left: the next batch goes on with them.
+        if (batch.rows === maxRows) break;
         const limit = maxRows - batch.rows;
         const freed = deleteOutput.all({ id: job.id, limit });
         const bytes = freed.reduce((sum, row) => sum + row.bytes, 0);
