@@ -93,6 +93,19 @@ describe("the update banner", () => {
     expect(screen.queryByRole("textbox")).toBeNull(); // never a password field
   });
 
+  it("says when it is up to date, and checks again when asked", async () => {
+    const check = vi
+      .fn<Updater["check"]>()
+      .mockResolvedValueOnce({ status: "ok", data: { currentVersion: "0.1.0", available: null } })
+      .mockResolvedValue({ status: "ok", data: { currentVersion: "0.1.0", available: update } });
+    render(<UpdateFlow updater={fakeUpdater({ check })} />);
+    await act(async () => {});
+    expect(banner().dataset.state).toBe("current");
+    expect(banner().textContent).toContain("Runbook 0.1.0 is up to date.");
+    fireEvent.click(screen.getByTestId("update-check"));
+    expect((await screen.findByTestId("update-version")).dataset.version).toBe("0.2.0");
+  });
+
   it("says nothing where updates are not configured", async () => {
     const check = async () => ({
       status: "error" as const,

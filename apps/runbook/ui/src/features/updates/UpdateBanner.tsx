@@ -82,8 +82,18 @@ export function UpdateBanner({ platform }: { platform: Platform }) {
 
 export function UpdateFlow({ updater }: { updater: Updater }) {
   const { state, check, download, install, dismiss } = useUpdate(updater);
-  if (state.step === "checking" || state.step === "current") {
-    return <span hidden data-testid="update-banner" data-state={state.step} />;
+  if (state.step === "checking") {
+    return <span hidden data-testid="update-banner" data-state="checking" />;
+  }
+  if (state.step === "current") {
+    return (
+      <p className="muted" data-testid="update-banner" data-state="current">
+        {state.version && `Runbook ${state.version} is up to date. `}
+        <button type="button" data-testid="update-check" onClick={() => void check()}>
+          Check for updates
+        </button>
+      </p>
+    );
   }
   if (state.step === "failed" && QUIET.has(state.error.type)) {
     return <span hidden data-testid="update-banner" data-state="quiet" data-error-type={state.error.type} />;
