@@ -13,25 +13,27 @@ import {
   watchStdin,
 } from "@convoy/sidecar-runtime";
 import { DatabaseError } from "./db/errors.ts";
-import { runApi } from "./roles/api.ts";
-import { runMigrate } from "./roles/migrate.ts";
 import type { Role } from "./roles/role.ts";
-import { runWorker } from "./roles/worker.ts";
+import { startupMark } from "./roles/startup-marks.ts";
 
-// A new role is a file in roles/ and a line here.
-const ROLES = new Map<string, Role>([
-  ["api", runApi],
-  ["migrate", runMigrate],
-  ["worker", runWorker],
+// A new role is a file in roles/ and a line here. Each is imported only when
+// it is the one to run: the executable has three roles, and evaluating the
+// others' modules (the api's zod schemas and routes, the worker's runner) is
+// start-up time and memory a role does not need.
+const ROLES = new Map<string, () => Promise<Role>>([
+  ["api", async () => (await import("./roles/api.ts")).runApi],
+  ["migrate", async () => (await import("./roles/migrate.ts")).runMigrate],
+  ["worker", async () => (await import("./roles/worker.ts")).runWorker],
 ]);
 
 /** How long a role may take to stop before the process exits anyway. */
 const STOP_GRACE_MS = 5000;
 
 async function main(args: readonly string[]): Promise<number> {
+  startupMark("entry point loaded");
   const roleName = args[0];
-  const role = roleName === undefined ? undefined : ROLES.get(roleName);
-  if (role === undefined) {
+  const loadRole = roleName === undefined ? undefined : ROLES.get(roleName);
+  if (loadRole === undefined) {
     const problem = roleName === undefined ? "missing role" : `unknown role ${JSON.stringify(roleName)}`;
     process.stderr.write(`usage: runbook-sidecar <${[...ROLES.keys()].join("|")}> (${problem})\n`);
     return ExitCode.usage;
@@ -48,6 +50,8 @@ async function main(args: readonly string[]): Promise<number> {
         stop.abort();
       });
     }
+    const role = await loadRole();
+    startupMark("role loaded");
     await role({ signal: stop.signal });
     return ExitCode.ok;
   } catch (error) {

@@ -32,6 +32,7 @@ import { SecretVault } from "../jobs/secret-vault.ts";
 import { JobStore } from "../jobs/store.ts";
 import { reportBuild } from "../version.ts";
 import { type Role, untilAborted } from "./role.ts";
+import { startupMark } from "./startup-marks.ts";
 
 export const runApi: Role = async ({ signal }) => {
   const env = readApiEnv();
@@ -40,10 +41,12 @@ export const runApi: Role = async ({ signal }) => {
   if (env.valkey !== null) log.redact(env.valkey.password);
   if (env.backchannel !== null) log.redact(env.backchannel.token);
   const db = openDatabase(databasePath(env.dataDir), { create: false });
+  startupMark("database opened");
   const connections: ValkeyConnection[] = [];
   let output: JobOutputReader | null = null;
   try {
     const schemaVersion = assertSchemaCurrent(db, MIGRATIONS);
+    startupMark("schema checked");
     const connect = (name: string) => {
       const connection = env.valkey && connectValkey({ ...env.valkey, name });
       if (connection) connections.push(connection);
@@ -59,6 +62,7 @@ export const runApi: Role = async ({ signal }) => {
     const failed = (id: string) => announce([{ id, kind: "status" }]);
     const queue: JobQueue | null = valkey &&
       output && { valkey, dispatcher: new JobDispatcher(store, valkey, secrets, failed), output };
+    startupMark("valkey and stores set up");
     const app = createApp({
       db,
       valkey,
@@ -69,7 +73,9 @@ export const runApi: Role = async ({ signal }) => {
       queue,
       secrets,
     });
+    startupMark("app created");
     const server = serveApi(app, { port: env.port });
+    startupMark("listening");
     log.info("api listening", {
       port: env.port,
       schemaVersion,
@@ -97,6 +103,7 @@ export const runApi: Role = async ({ signal }) => {
             pruning,
           ])
         : Promise.all([untilAborted(signal), pruning]);
+    startupMark("loops started");
     // A loop fails only when going on cannot help (Valkey refused the password).
     await Promise.race([untilAborted(signal), loops]);
     // Lets requests in flight finish before the database and Valkey close under them.

@@ -9,6 +9,7 @@ import { JobRunner } from "../runner/runner.ts";
 import { reportBuild } from "../version.ts";
 import { runHeartbeatLoop } from "../workers/heartbeat-loop.ts";
 import type { Role } from "./role.ts";
+import { startupMark } from "./startup-marks.ts";
 
 /** A loop of the worker: runs until its signal aborts, throws only when it cannot go on. */
 type WorkerLoop = (signal: AbortSignal) => Promise<void>;
@@ -19,6 +20,7 @@ export const runWorker: Role = async ({ signal }) => {
   const outputLimits = readOutputLimits();
   log.redact(env.valkey.password);
   const valkey = connectValkey({ ...env.valkey, name: "worker" });
+  startupMark("valkey connecting");
   const runner = new JobRunner({
     valkey,
     // Opened only once `valkey` is up, so a refused password is logged once, by `valkey`.
@@ -26,6 +28,7 @@ export const runWorker: Role = async ({ signal }) => {
     concurrency,
     outputLimits,
   });
+  startupMark("runner created");
   try {
     // The readiness probe is the heartbeat: ready once Valkey took the first one.
     await runLoops(signal, [
@@ -33,6 +36,7 @@ export const runWorker: Role = async ({ signal }) => {
         runHeartbeatLoop(valkey, {
           signal: loopSignal,
           onFirstBeat: () => {
+            startupMark("first heartbeat");
             announceReady("worker");
             reportBuild("worker");
           },
