@@ -31,8 +31,11 @@ import type { JobQueue } from "../jobs/routes.ts";
 import { SecretVault } from "../jobs/secret-vault.ts";
 import { JobStore } from "../jobs/store.ts";
 import { reportBuild } from "../version.ts";
-import { type Role, untilAborted } from "./role.ts";
+import { pause, type Role, untilAborted } from "./role.ts";
 import { startupMark } from "./startup-marks.ts";
+
+/** How long after the api starts retention makes its first pass. */
+const RETENTION_FIRST_PASS_DELAY_MS = 10_000;
 
 export const runApi: Role = async ({ signal }) => {
   const env = readApiEnv();
@@ -84,11 +87,15 @@ export const runApi: Role = async ({ signal }) => {
     reportBuild("api");
     const events = queue && connect("api-events");
     const copier = queue && connect("api-output-copier");
-    const pruning = runRetention(new RetentionStore(db), retention, signal, (jobs) => {
-      // Windows reload the list on any change; one announcement per pass is enough.
-      const last = jobs.at(-1);
-      if (last !== undefined) announce([{ id: last, kind: "status" }]);
-    });
+    // Not before the app has started: a first pass over a large history (a
+    // week's runs past their age at once) would compete with the first requests.
+    const pruning = pause(RETENTION_FIRST_PASS_DELAY_MS, signal).then(() =>
+      runRetention(new RetentionStore(db), retention, signal, (jobs) => {
+        // Windows reload the list on any change; one announcement per pass is enough.
+        const last = jobs.at(-1);
+        if (last !== undefined) announce([{ id: last, kind: "status" }]);
+      }),
+    );
     // Without Valkey nothing runs jobs: the server and retention alone run until asked to stop.
     const loops =
       queue && events && copier
