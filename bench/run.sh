@@ -9,7 +9,7 @@ source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
 ensure_setup
 
-benchmarks=(supervisor api coldstart startup memory ipc ui)
+benchmarks=(supervisor api coldstart startup memory ipc ui search)
 
 for name in "${benchmarks[@]}"; do
   step "bench: $name"

@@ -1,0 +1,401 @@
+// The search benchmark: a real Runbook database with 10,000 runs and about
+// 1 GB of output (log lines with timestamps, levels, words, paths, numbers
+// and some ANSI colour), built through the copier's own store (OutputStore.add,
+// which splits lines and indexes them), then GET /search and the other
+// history reads timed through the api's handlers (app.request, no network).
+// Reports p50/p95/max per query, the database's size by table and index, and
+// the build time. The database is cached under ~/.cache/convoy/bench/, keyed
+// by the schema version and the generator's, so reruns reuse it.
+//
+//   bun bench/search.ts --work DIR --json FILE --md FILE [--smoke]
+import type { Database } from "bun:sqlite";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpus, homedir, release, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { createApp } from "../apps/runbook/sidecar/src/api/app.ts";
+import { openDatabase } from "../apps/runbook/sidecar/src/db/database.ts";
+import { MIGRATIONS } from "../apps/runbook/sidecar/src/db/migrations.ts";
+import { migrate } from "../apps/runbook/sidecar/src/db/migrator.ts";
+import { OutputStore } from "../apps/runbook/sidecar/src/jobs/output-store.ts";
+import { JobStore } from "../apps/runbook/sidecar/src/jobs/store.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    work: { type: "string" },
+    json: { type: "string" },
+    md: { type: "string" },
+    smoke: { type: "boolean", default: false },
+  },
+});
+if (!args.work || !args.json || !args.md) {
+  throw new Error("usage: bun bench/search.ts --work DIR --json FILE --md FILE [--smoke]");
+}
+const work = args.work;
+const smoke = args.smoke === true;
+
+/** Bump when the generated data changes, so a cached database is rebuilt. */
+const GENERATOR_VERSION = 1;
+const RUNS = smoke ? 200 : 10_000;
+const BYTES_PER_RUN = smoke ? 10_000 : 100_000;
+const REPETITIONS = smoke ? 3 : 30;
+const AIM_P95_MS = 200;
+const ENTRY_CHARS = 16 * 1024;
+const RUNS_PER_TRANSACTION = 100;
+const TEMPLATES = [1, 2, 3].map((k) => `00000000-0000-7000-8000-00000000000${k}`);
+/** In a handful of runs only. */
+const RARE_WORD = "zqxjvkw";
+const START = Date.parse("2026-01-01T00:00:00.000Z");
+const RUN_SPACING_MS = 5 * 60 * 1000;
+
+// A small seeded generator, so every build holds the same text.
+let seed = 0x9e3779b9;
+function random(): number {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = seed;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+
+const WORDS = (
+  "request response worker queue job task copy copied file files directory cache build test tests " +
+  "install package module compile compiled link linking download upload sync synced retry retrying " +
+  "timeout connection refused reset closed opened started finished failed succeeded skipped warning " +
+  "error debug trace info user session token config setting value key index table row rows query " +
+  "commit branch merge deploy release version check checked verify verified hash digest bytes " +
+  "memory disk cpu network socket port host server client backup restore snapshot volume mount " +
+  "image container service process thread signal exit code status done pending running waiting"
+).split(" ");
+// Many rarer words too (w0…w4999, Zipf-like), so the index has a long tail as real logs do.
+const TAIL = Array.from({ length: 5000 }, (_, i) => `w${i.toString(36)}x`);
+const word = () => (random() < 0.8 ? pick(WORDS) : (TAIL[Math.floor(TAIL.length * random() ** 3)] as string));
+const LEVELS = ["INFO", "INFO", "INFO", "INFO", "INFO", "INFO", "DEBUG", "DEBUG", "WARN", "ERROR"];
+const COLOUR: Record<string, string> = { INFO: "32", DEBUG: "2", WARN: "33", ERROR: "31" };
+
+function logLine(run: number, n: number, at: number, rare: boolean): string {
+  const level = pick(LEVELS);
+  const stamp = new Date(at + n * 37).toISOString();
+  const shown = random() < 0.1 ? `\u001b[${COLOUR[level]}m${level}\u001b[0m` : level;
+  const words = Array.from({ length: 3 + Math.floor(random() * 8) }, word).join(" ");
+  const path = `/var/lib/runbook/${pick(WORDS)}/${pick(WORDS)}-${Math.floor(random() * 10_000)}.log`;
+  const tail =
+    random() < 0.02
+      ? " connection refused by db01:5432"
+      : rare
+        ? ` ${RARE_WORD} found`
+        : ` in ${Math.floor(random() * 5000)} ms (${Math.floor(random() * 1e7)} bytes)`;
+  return `${stamp} ${shown} [run ${run}] ${words} ${path}${tail}\n`;
+}
+
+interface Built {
+  path: string;
+  buildMs: number;
+  outputBytes: number;
+  lines: number;
+  reused: boolean;
+}
+
+function build(): Built {
+  const cacheDir = join(homedir(), ".cache", "convoy", "bench");
+  mkdirSync(cacheDir, { recursive: true });
+  const name = `search-schema${MIGRATIONS.length}-gen${GENERATOR_VERSION}-${RUNS}x${BYTES_PER_RUN}`;
+  const path = join(cacheDir, `${name}.db`);
+  const metaPath = join(cacheDir, `${name}.json`);
+  if (existsSync(path) && existsSync(metaPath)) {
+    return { ...(JSON.parse(readFileSync(metaPath, "utf8")) as Omit<Built, "reused">), path, reused: true };
+  }
+  const partial = `${path}.partial`;
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(`${partial}${suffix}`, { force: true });
+  const started = performance.now();
+  const db = openDatabase(partial, { create: true });
+  migrate(db, { migrations: MIGRATIONS, backupPath: () => join(work, "unused-backup.db") });
+  // A build, not the app: a crash here only means building again.
+  db.run("PRAGMA synchronous = OFF");
+  const jobs = new JobStore(db);
+  const outputs = new OutputStore(db);
+  const rareRuns = new Set(
+    [17, Math.floor(RUNS / 3), Math.floor(RUNS / 2) + 1, RUNS - 40].filter((r) => r < RUNS),
+  );
+  let outputBytes = 0;
+  let lines = 0;
+  let entry = 0;
+  for (let first = 0; first < RUNS; first += RUNS_PER_TRANSACTION) {
+    db.transaction(() => {
+      for (let run = first; run < Math.min(RUNS, first + RUNS_PER_TRANSACTION); run++) {
+        const created = START + run * RUN_SPACING_MS;
+        const job = jobs.create(
+          { command: `make step-${run % 50}`, name: `step ${run % 50}` },
+          new Date(created),
+        );
+        const template = run % 4 === 3 ? null : (TEMPLATES[run % 3] ?? null);
+        if (template !== null) {
+          db.query("UPDATE jobs SET template_id = ?, template_version = 1 WHERE id = ?").run(
+            template,
+            job.id,
+          );
+        }
+        const at = (ms: number) => new Date(created + ms).toISOString();
+        const failed = run % 7 === 0;
+        jobs.applyEvents(
+          [
+            { type: "started", id: job.id, at: at(100), pid: 1000 + run },
+            {
+              type: "finished",
+              id: job.id,
+              at: at(60_000),
+              outcome: failed ? "failed" : "succeeded",
+              exitCode: failed ? 1 : 0,
+              reason: null,
+            },
+          ],
+          `${run + 1}-0`,
+        );
+        // Run sizes vary (a third to twice the mean), as real runs do.
+        const target = Math.floor(BYTES_PER_RUN * (0.33 + random() * 1.67));
+        const rareAt = rareRuns.has(run) ? Math.floor(random() * 50) : -1;
+        const parts: string[] = [];
+        let size = 0;
+        for (let n = 0; size < target; n++) {
+          const line = logLine(run, n, created, n === rareAt);
+          parts.push(line);
+          size += line.length;
+          lines += 1;
+        }
+        const text = parts.join("");
+        outputBytes += Buffer.byteLength(text);
+        const entries = [];
+        for (let i = 0; i < text.length; i += ENTRY_CHARS) {
+          entry += 1;
+          entries.push({
+            id: `${START + entry}-0`,
+            stream: "stdout" as const,
+            text: text.slice(i, i + ENTRY_CHARS),
+          });
+        }
+        // As the copier stores them: at most its batch per call, the last completing the run.
+        for (let i = 0; i < entries.length; i += 200) {
+          const batch = entries.slice(i, i + 200);
+          const done = i + 200 >= entries.length;
+          outputs.add(job.id, batch, batch.at(-1)?.id ?? "0", done);
+        }
+      }
+    })();
+    if (!smoke && (first / RUNS_PER_TRANSACTION) % 10 === 0) {
+      const seconds = ((performance.now() - started) / 1000).toFixed(0);
+      process.stderr.write(
+        `built ${first} of ${RUNS} runs, ${(outputBytes / 1e6).toFixed(0)} MB, ${seconds} s\n`,
+      );
+    }
+  }
+  // What the app's database looks like after a while: its WAL folded in.
+  db.run("PRAGMA wal_checkpoint(TRUNCATE)");
+  db.close();
+  const buildMs = performance.now() - started;
+  renameSync(partial, path);
+  for (const suffix of ["-wal", "-shm"]) rmSync(`${partial}${suffix}`, { force: true });
+  const meta = { path, buildMs, outputBytes, lines };
+  writeFileSync(metaPath, JSON.stringify(meta));
+  return { ...meta, reused: false };
+}
+
+function sizes(db: Database): { name: string; bytes: number }[] {
+  const rows = db
+    .query<{ name: string; bytes: number }, []>(
+      "SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC",
+    )
+    .all();
+  // The index's shadow tables together: what the full-text index costs.
+  const fts = rows.filter((row) => row.name.startsWith("job_lines_fts"));
+  return [
+    ...rows.filter((row) => !row.name.startsWith("job_lines_fts")),
+    { name: "job_lines_fts (all its tables)", bytes: fts.reduce((sum, row) => sum + row.bytes, 0) },
+  ].sort((a, b) => b.bytes - a.bytes);
+}
+
+const percentile = (sorted: readonly number[], p: number) =>
+  sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+
+const built = build();
+process.stderr.write(`${built.reused ? "reusing" : "built"} ${built.path}\n`);
+const db = openDatabase(built.path, { create: false });
+const token = "b".repeat(40);
+const app = createApp({ db, valkey: null, token, port: 1, allowedOrigins: [] });
+const headers = { Host: "127.0.0.1:1", Authorization: `Bearer ${token}` };
+
+async function call(path: string): Promise<{ ms: number; body: Record<string, unknown>; bytes: number }> {
+  const started = performance.now();
+  const response = await app.request(path, { headers });
+  const text = await response.text();
+  const ms = performance.now() - started;
+  if (response.status !== 200) throw new Error(`${path}: ${response.status} ${text}`);
+  return { ms, body: JSON.parse(text) as Record<string, unknown>, bytes: text.length };
+}
+
+const newest = db.query<{ id: string }, []>("SELECT id FROM jobs ORDER BY seq DESC LIMIT 1").get()?.id ?? "";
+const middle =
+  db.query<{ id: string }, [number]>("SELECT id FROM jobs WHERE seq = ?").get(Math.floor(RUNS / 2))?.id ?? "";
+const since = new Date(START + Math.floor(RUNS / 2) * RUN_SPACING_MS).toISOString();
+const firstPage = await call("/search?q=copied&limit=20");
+const cursor = String(firstPage.body.nextCursor);
+const q = encodeURIComponent;
+
+const QUERIES: { name: string; path: string; aim: boolean }[] = [
+  { name: "rare word (a few runs)", path: `/search?q=${RARE_WORD}`, aim: true },
+  { name: "word in no line", path: "/search?q=nosuchwordanywhere", aim: true },
+  { name: "common word, first page (20 runs)", path: "/search?q=copied", aim: true },
+  { name: "common word, second page", path: `/search?q=copied&cursor=${cursor}`, aim: true },
+  { name: "two common words", path: "/search?q=info%20file", aim: true },
+  { name: "phrase", path: `/search?q=${q('"connection refused"')}`, aim: true },
+  { name: "common word, status=failed", path: "/search?q=copied&status=failed", aim: true },
+  {
+    name: "phrase, template + since",
+    path: `/search?q=${q('"connection refused"')}&template=${TEMPLATES[1]}&since=${q(since)}`,
+    aim: true,
+  },
+  {
+    name: "rare word, status=cancelled (no such run)",
+    path: `/search?q=${RARE_WORD}&status=cancelled`,
+    aim: true,
+  },
+  { name: "in-run search: next match", path: `/jobs/${middle}/search?q=copied&from=100`, aim: false },
+  {
+    name: "in-run search: previous match of a phrase",
+    path: `/jobs/${middle}/search?q=${q('"connection refused"')}&direction=prev`,
+    aim: false,
+  },
+  { name: "lines: 2000 from line 10", path: `/jobs/${newest}/lines?from=10&count=2000`, aim: false },
+  {
+    name: "GET /jobs?status=failed&template=…",
+    path: `/jobs?status=failed&template=${TEMPLATES[0]}&limit=50`,
+    aim: false,
+  },
+];
+
+interface Measured {
+  name: string;
+  path: string;
+  aim: boolean;
+  runs: number;
+  bytes: number;
+  p50: number;
+  p95: number;
+  max: number;
+  samples: number[];
+}
+
+const measured: Measured[] = [];
+for (const query of QUERIES) {
+  const warm = await call(query.path);
+  const samples: number[] = [];
+  for (let i = 0; i < REPETITIONS; i++) samples.push((await call(query.path)).ms);
+  const sorted = [...samples].sort((a, b) => a - b);
+  const items = warm.body.items;
+  measured.push({
+    ...query,
+    runs: Array.isArray(items) ? items.length : 0,
+    bytes: warm.bytes,
+    p50: percentile(sorted, 50),
+    p95: percentile(sorted, 95),
+    max: sorted.at(-1) ?? Number.NaN,
+    samples: samples.map((ms) => Math.round(ms * 1000) / 1000),
+  });
+  process.stderr.write(`${query.name}: p95 ${percentile(sorted, 95).toFixed(1)} ms\n`);
+}
+
+const tableSizes = sizes(db);
+const fileBytes = statSync(built.path).size;
+db.close();
+
+const quiet = (command: string, argv: string[]) => {
+  try {
+    return execFileSync(command, argv, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return null;
+  }
+};
+const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).map(Number);
+const loadBefore = join(work, "loadavg-before");
+const machine = {
+  date: new Date().toISOString().replace(/\.\d+Z$/, "+00:00"),
+  cpu: cpus()[0]?.model ?? null,
+  cores: cpus().length,
+  memory_gib: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
+  kernel: release(),
+  load_average_before: existsSync(loadBefore)
+    ? readFileSync(loadBefore, "utf8").trim().split(" ").map(Number)
+    : null,
+  load_average_after: loadavg(),
+  bun: Bun.version,
+  sqlite: quiet(process.execPath, [
+    "-e",
+    'console.log(new (require("bun:sqlite").Database)(":memory:").query("select sqlite_version() v").get().v)',
+  ]),
+  git_head: quiet("git", ["rev-parse", "--short", "HEAD"]),
+};
+
+const record = {
+  machine,
+  smoke,
+  config: {
+    runs: RUNS,
+    mean_bytes_per_run: BYTES_PER_RUN,
+    repetitions: REPETITIONS,
+    aim_p95_ms: AIM_P95_MS,
+    database: built.path,
+    reused_database: built.reused,
+  },
+  build: { ms: Math.round(built.buildMs), output_bytes: built.outputBytes, lines: built.lines },
+  size: { file_bytes: fileBytes, tables: tableSizes },
+  queries: measured,
+};
+writeFileSync(args.json, `${JSON.stringify(record, null, 2)}\n`);
+
+const mb = (bytes: number) => (bytes / 1e6).toLocaleString("en-US", { maximumFractionDigits: 1 });
+const ms = (value: number) => (value < 10 ? value.toFixed(2) : value.toFixed(1));
+const aimed = measured.filter((m) => m.aim);
+const worst = aimed.reduce((a, b) => (b.p95 > a.p95 ? b : a));
+const ftsBytes = tableSizes.find((t) => t.name.startsWith("job_lines_fts"))?.bytes ?? 0;
+const md = [
+  "# search benchmark: full-text search over a run history",
+  "",
+  `Recorded ${machine.date} by \`bash bench/search.sh${smoke ? " --smoke" : ""}\` at commit ${machine.git_head} (plus any uncommitted changes in the working tree).`,
+  "",
+  `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gib} GiB, Linux ${machine.kernel}, load average (1, 5, 15 min) before [${machine.load_average_before?.join(", ")}], after [${machine.load_average_after.join(", ")}]. Bun ${machine.bun}; SQLite ${machine.sqlite}.`,
+  "",
+  `A Runbook database with ${RUNS.toLocaleString("en-US")} ended runs and ${mb(built.outputBytes)} MB of output in ${built.lines.toLocaleString("en-US")} log lines (timestamp, level, words from a vocabulary with a long tail, a path, numbers; one line in ten with an ANSI-coloured level), built through the copier's store (\`OutputStore.add\`, 16 KiB entries, which splits lines and indexes them in FTS5), ${RUNS_PER_TRANSACTION} runs per transaction. ${built.reused ? "The database was reused from the cache (`~/.cache/convoy/bench/`); its build time is from when it was built." : "Built in this run."} Each request goes through the api's handlers (\`app.request\`: guard, validation, handler, JSON; no network), once to warm up, then ${REPETITIONS} times; milliseconds.`,
+  "",
+  "## Aims",
+  "",
+  "| aim | worst query | p95 | met |",
+  "|---|---|---:|---|",
+  `| every \`GET /search\` below: p95 ≤ ${AIM_P95_MS} ms | ${worst.name} | ${ms(worst.p95)} ms | ${aimed.every((m) => m.p95 <= AIM_P95_MS) ? "yes" : "**no**"} |`,
+  "",
+  "## Queries",
+  "",
+  "| query | runs in answer | answer bytes | p50 | p95 | max |",
+  "|---|---:|---:|---:|---:|---:|",
+  ...measured.map(
+    (m) =>
+      `| ${m.name} | ${m.runs || "–"} | ${m.bytes.toLocaleString("en-US")} | ${ms(m.p50)} | ${ms(m.p95)} | ${ms(m.max)} |`,
+  ),
+  "",
+  "## Size and build",
+  "",
+  `Build: ${(built.buildMs / 1000).toFixed(1)} s for ${mb(built.outputBytes)} MB (${(built.outputBytes / 1e6 / (built.buildMs / 1000)).toFixed(1)} MB/s through the copier's store). Database file: ${mb(fileBytes)} MB, ${(fileBytes / built.outputBytes).toFixed(2)} × the output; the full-text index is ${mb(ftsBytes)} MB (${(ftsBytes / built.outputBytes).toFixed(2)} × the output).`,
+  "",
+  "| table or index | MB | × output |",
+  "|---|---:|---:|",
+  ...tableSizes
+    .filter((t) => t.bytes > 0)
+    .map((t) => `| ${t.name} | ${mb(t.bytes)} | ${(t.bytes / built.outputBytes).toFixed(3)} |`),
+  "",
+  "## Where the time goes",
+  "",
+  "A search walks the index newest run first: one FTS5 lookup finds the newest matching line below a key (a run's lines are one key range, `seq × 2^28 + n`), and with filters it leapfrogs between that and the runs the filters let through, so a run either side refuses costs one step. Each run found then costs a lookup of its first 5 matching lines, a count of the rest (in SQLite), and reading those lines' text to mark the matches. A common word's pages are as quick as a rare word's; what grows with the data is the count of a run's matches and the doclists FTS5 merges for several words or a phrase.",
+  "",
+].join("\n");
+writeFileSync(args.md, md);
+console.log(md);
