@@ -92,6 +92,15 @@ pub fn install(elevation: &Elevation, deb: &Path) -> Result<(), UpdateError> {
     let output = command.output().map_err(|e| UpdateError::InstallFailed {
         message: format!("could not run the installer: {e}"),
     })?;
+    outcome(elevation, &output, deb)
+}
+
+/// What the installer's exit says.
+fn outcome(
+    elevation: &Elevation,
+    output: &std::process::Output,
+    deb: &Path,
+) -> Result<(), UpdateError> {
     let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
     match (elevation, output.status.code()) {
         (_, Some(0)) => Ok(()),
@@ -164,19 +173,32 @@ mod tests {
         );
     }
 
-    /// A real pkexec refusal: as an unprivileged user with no polkit agent,
-    /// pkexec exits without running dpkg and without prompting. Runs only
-    /// where pkexec is installed and the test is not root.
+    /// The real pkexec, as a user with no polkit agent (here: no polkit
+    /// daemon either): it exits 127 without running dpkg and without
+    /// prompting, and that is NeedsPrivilege with the command to run. Runs
+    /// where pkexec is installed; as root the child drops to `nobody`.
     #[test]
     fn a_real_pkexec_without_an_agent_is_refused_not_prompted() {
-        let Elevation::Pkexec(pkexec) = elevation() else {
+        use std::os::unix::process::CommandExt;
+        let Some(pkexec) = find_in_path("pkexec") else {
+            eprintln!("pkexec is not installed: skipped");
             return;
         };
+        let elevation = Elevation::Pkexec(pkexec);
         let deb = Path::new("/nonexistent/runbook_0.2.0.deb");
-        let error = install(&Elevation::Pkexec(pkexec), deb).expect_err("refused");
+        let mut command = install_command(&elevation, deb).expect("a command");
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        if unsafe { libc::geteuid() } == 0 {
+            command.uid(65534).gid(65534);
+        }
+        let started = std::time::Instant::now();
+        let output = command.output().expect("pkexec runs");
+        let error = outcome(&elevation, &output, deb).expect_err("refused");
         assert!(
-            matches!(error, UpdateError::NeedsPrivilege { .. }),
+            matches!(&error, UpdateError::NeedsPrivilege { command, .. } if command == "sudo apt-get install /nonexistent/runbook_0.2.0.deb"),
             "{error:?}"
         );
+        // Nothing waited on a prompt.
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
     }
 }
