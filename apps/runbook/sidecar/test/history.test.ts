@@ -372,6 +372,16 @@ describe("GET /search", () => {
     expect(line?.text.slice(start, end)).toBe("needle");
   });
 
+  test("a match in a long line is marked within its first 64 KiB; past that, its start comes unmarked", async () => {
+    const filler = "word ".repeat(200_000);
+    runWith([["stdout", `early needle ${filler}\n${filler} late haystack\n`]]);
+    const [early] = (await get<SearchPage>("/search?q=needle")).items;
+    expect(early?.lines[0]?.ranges).toEqual([[6, 12]]);
+    const [late] = (await get<SearchPage>("/search?q=haystack")).items;
+    expect(late?.lines[0]).toMatchObject({ n: 1, ranges: [] });
+    expect(late?.lines[0]?.text).toBe(filler.slice(0, 300));
+  });
+
   test("a coloured word is found, and its range is the word's", async () => {
     runWith([["stdout", "\u001b[31mERROR\u001b[0m disk full\n"]]);
     const [hit] = (await get<SearchPage>("/search?q=error")).items;

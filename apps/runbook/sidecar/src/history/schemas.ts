@@ -123,7 +123,10 @@ export const SearchLineSchema = z
       .openapi({ description: "The line's number in the run (GET /jobs/{id}/lines)" }),
     stream,
     text: z.string().openapi({
-      description: `The line, or about ${SNIPPET_CHARS} characters of it around its first match`,
+      description:
+        `The line, or about ${SNIPPET_CHARS} characters of it around its first match; matches are ` +
+        "marked within a line's first 64 KiB (65,536 characters), and a line whose first match lies " +
+        "beyond comes with its start and no ranges",
     }),
     ranges: z.array(z.tuple([z.number().int().min(0), z.number().int().min(0)])).openapi({
       description:

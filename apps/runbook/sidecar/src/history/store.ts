@@ -123,12 +123,13 @@ export class HistoryStore {
       )
       .all(terms.match, low, high, LINES_PER_RUN);
     const total = keys.length < LINES_PER_RUN ? keys.length : this.#count(terms, low, high);
-    const line = this.#db.query<LineRow, [string, number]>(
-      "SELECT n, stream, text, bytes FROM job_lines WHERE job_id = ?1 AND n = ?2",
+    // Matches are marked within a line's first 64 KiB: a longer line is served clipped to it anyway.
+    const line = this.#db.query<LineRow, [string, number, number]>(
+      "SELECT n, stream, substr(text, 1, ?3) AS text, bytes FROM job_lines WHERE job_id = ?1 AND n = ?2",
     );
     const lines: SearchLine[] = [];
     for (const { rowid } of keys) {
-      const row = line.get(id, rowid - low);
+      const row = line.get(id, rowid - low, MAX_LINE_BYTES);
       if (row === null) continue;
       const cut = snippet(row.text, matchRanges(row.text, terms.terms), SNIPPET_CHARS);
       lines.push({ n: row.n, stream: row.stream, text: cut.text, ranges: cut.ranges });

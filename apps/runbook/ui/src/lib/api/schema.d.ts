@@ -607,7 +607,7 @@ export interface components {
             n: number;
             /** @enum {string} */
             stream: "stdout" | "stderr";
-            /** @description The line, or about 300 characters of it around its first match */
+            /** @description The line, or about 300 characters of it around its first match; matches are marked within a line's first 64 KiB (65,536 characters), and a line whose first match lies beyond comes with its start and no ranges */
             text: string;
             /** @description Where `text` matches: [start, end) offsets in UTF-16 code units (JavaScript string indices), in order, not overlapping */
             ranges: [
