@@ -4,8 +4,7 @@
  * stderr): `ms` counted from the process's start (Bun's
  * `performance.timeOrigin`), `cpuMs` the CPU time the process has used, which
  * a busy machine stretches less; so the first mark also shows what the
- * runtime and module loading took. Off, a mark
- * costs one comparison. Read by hand or by bench/startup's role profile.
+ * runtime and module loading took. Off, a mark costs one comparison.
  */
 import { log } from "@convoy/sidecar-runtime";
 
