@@ -246,3 +246,31 @@ describe("refusals", () => {
     TIMEOUT_MS,
   );
 });
+
+describe("start-up profile", () => {
+  test(
+    "RUNBOOK_STARTUP_PROFILE=1: each phase of a role's start is logged once, in order",
+    async () => {
+      const dataDir = temp.create();
+      const profiled = await runSidecar(["migrate"], {
+        CONVOY_DATA_DIR: dataDir,
+        RUNBOOK_STARTUP_PROFILE: "1",
+      });
+      expect(profiled.exitCode).toBe(0);
+      const marks = [...profiled.stderr.matchAll(/^debug startup phase=(.+) ms=([\d.]+) cpuMs=([\d.]+)$/gm)];
+      expect(marks.map((mark) => mark[1])).toEqual([
+        '"entry point loaded"',
+        '"role loaded"',
+        '"database opened"',
+        "migrated",
+      ]);
+      const times = marks.map((mark) => Number(mark[2]));
+      expect(times).toEqual([...times].sort((a, b) => a - b));
+      expect(times[0]).toBeGreaterThan(0);
+
+      const quiet = await runSidecar(["migrate"], { CONVOY_DATA_DIR: temp.create() });
+      expect(quiet).toMatchObject({ exitCode: 0, stderr: "" });
+    },
+    TIMEOUT_MS,
+  );
+});
