@@ -275,6 +275,10 @@ fn check_error(error: PluginError) -> UpdateError {
         PluginError::EmptyEndpoints
         | PluginError::InsecureTransportProtocol
         | PluginError::UrlParse(_) => UpdateError::NotConfigured { message },
+        // The body was not JSON at all.
+        PluginError::Reqwest(error) if error.is_decode() => {
+            UpdateError::InvalidManifest { message }
+        }
         PluginError::Reqwest(_) | PluginError::Network(_) | PluginError::Io(_) => {
             UpdateError::Network { message }
         }
