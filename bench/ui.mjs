@@ -33,7 +33,7 @@ if (!opts.app || !opts.sidecar || !opts["data-dir"] || !opts.out) {
 const smoke = opts.smoke;
 const plan = {
   read: { calls: smoke ? 50 : 1000, warmup: smoke ? 10 : 100 },
-  // A chatty job (a line every 20 ms, the worker's batching window) and a quiet one.
+  // A chatty job (a line every 20 ms, the worker's batching window under load) and a quiet one.
   latency: { runs: smoke ? 1 : 3, lines: smoke ? 20 : 200, intervalsMs: [20, 50] },
   flood: { runs: smoke ? 1 : 3, lines: smoke ? 10_000 : 200_000 },
 };
@@ -82,6 +82,9 @@ async function followJob({ command, timeoutMs, keepText }) {
   input.dispatchEvent(new Event("input", { bubbles: true }));
   await new Promise((resolve) => setTimeout(resolve, 50));
   const before = document.querySelector('[data-testid="job-detail"]')?.getAttribute("data-job-id") ?? null;
+  // Each output long poll's answer, as the page's resource timing sees it: when it was all in.
+  performance.setResourceTimingBufferSize(1_000_000);
+  performance.clearResourceTimings();
   document.querySelector('[data-testid="submit-job"]').click();
   const submittedAt = now();
 
@@ -128,6 +131,11 @@ async function followJob({ command, timeoutMs, keepText }) {
     observer.observe(view, { subtree: true, childList: true, characterData: true, attributes: true });
   });
   const endedAt = now();
+  const answers = performance
+    .getEntriesByType("resource")
+    .filter((entry) => /\/jobs\/[^/]+\/output\?/.test(entry.name))
+    .map((entry) => performance.timeOrigin + entry.responseEnd)
+    .sort((a, b) => a - b);
   // The output ends before the job's final state reaches the window (jobs:changed).
   const detail = document.querySelector('[data-testid="job-detail"]');
   const ended = ["succeeded", "failed", "cancelled", "interrupted"];
@@ -144,6 +152,7 @@ async function followJob({ command, timeoutMs, keepText }) {
     firstAt: seen[0]?.[0] ?? null,
     lastAt: seen.at(-1)?.[0] ?? null,
     lines: keepText ? null : seen.map(([, line]) => line),
+    answers: keepText ? answers : null,
   };
 }
 
@@ -192,7 +201,16 @@ try {
       const samples = [];
       for (const [at, line] of followed.seen) {
         const match = /^t (\d+) (\d+)$/.exec(line);
-        if (match) samples.push({ seq: Number(match[1]), ms: at - Number(match[2]) / 1000 });
+        if (!match) continue;
+        const printedAt = Number(match[2]) / 1000;
+        // The answer that brought the line: the last one all in by the time it was in the DOM.
+        const answeredAt = followed.answers.findLast((answer) => answer <= at) ?? null;
+        samples.push({
+          seq: Number(match[1]),
+          ms: at - printedAt,
+          answered: answeredAt === null ? null : answeredAt - printedAt,
+          rendered: answeredAt === null ? null : at - answeredAt,
+        });
       }
       const ordered = samples.every((sample, index) => sample.seq === index);
       if (samples.length !== plan.latency.lines || !ordered || followed.status !== "succeeded") {
@@ -203,6 +221,9 @@ try {
       results.latency.push({
         intervalMs,
         samples: samples.map((sample) => sample.ms),
+        // The same latency in two parts: printed → its long poll answered in the page, answered → in the DOM.
+        answered: samples.map((sample) => sample.answered),
+        rendered: samples.map((sample) => sample.rendered),
         status: followed.status,
       });
     }

@@ -19,6 +19,13 @@ def summarise(raw):
     latency = {str(interval): latency_summary([ms for run in raw["latency"] if run["intervalMs"] == interval
                                                for ms in run["samples"]])
                for interval in intervals}
+    # Each line's latency in two parts, where the page's resource timing saw the answer that brought it.
+    parts = {str(interval): {part: latency_summary(values) if (values := [ms for run in raw["latency"]
+                                                                          if run["intervalMs"] == interval
+                                                                          for ms in run.get(part) or []
+                                                                          if ms is not None]) else None
+                             for part in ("answered", "rendered")}
+             for interval in intervals}
     flood = raw["flood"]
     # From Queue clicked to the last line on screen: the whole path, the job's start included.
     rates = [run["lines"] / (run["submitToLastMs"] / 1000) for run in flood]
@@ -30,6 +37,7 @@ def summarise(raw):
                  "calls_per_s": read["calls"] / (read["totalMs"] / 1000)},
         # By the interval between the job's lines, in ms; the first (the most frequent) is the headline.
         "line_latency": latency,
+        "line_latency_parts": parts,
         "flood": {
             "lines": flood[0]["lines"],
             "runs": len(flood),
@@ -123,6 +131,13 @@ def render(data):
         st = s["line_latency"][interval]
         add(f"| job stdout line → in the window's DOM, lines {interval} ms apart | {st['n']} | {fmt(st['p50'])} | "
             f"{fmt(st['p90'])} | {fmt(st['p99'])} | {fmt(st['min'])} | {fmt(st['max'])} | {fmt(st['mean'])} |")
+        for part, label in (("answered", "printed → its long poll answered in the page"),
+                            ("rendered", "answered → in the DOM (React)")):
+            st = s.get("line_latency_parts", {}).get(interval, {}).get(part)
+            if st is None:
+                continue
+            add(f"| … of which {label} | {st['n']} | {fmt(st['p50'])} | {fmt(st['p90'])} | {fmt(st['p99'])} | "
+                f"{fmt(st['min'])} | {fmt(st['max'])} | {fmt(st['mean'])} |")
     add("")
     add("| flood | runs | median | p90 | min | max |")
     add("|---|---:|---:|---:|---:|---:|")
@@ -145,14 +160,27 @@ def render(data):
     add("")
     add(f"**Line latency.** Lines {intervals[0]} ms apart: p50 {fmt(line['p50'])} ms (min {fmt(line['min'])}); "
         f"lines {intervals[-1]} ms apart: p50 {fmt(quiet['p50'])} ms (min {fmt(quiet['min'])}). The path a line "
-        "takes: the job's pipe; the worker, which writes what it read at once when it wrote nothing in the last "
-        "20 ms and otherwise adds it to a batch written 20 ms after the batch began (so a chatty job costs one "
-        "Valkey entry per 20 ms, not one per line); one `XADD`; the api's `XREAD BLOCK`, which wakes at once and "
-        "answers the page's long poll; the page's `fetch`, React's render, and the next long poll. Lines 20 ms "
-        "apart sit right at the batching window, so a line either goes at once or waits for the batch of the line "
-        "before it: their spread of up to 20 ms over the quiet job's figure is that wait. The quiet job's median "
-        f"is the path itself; its tail (p99 {fmt(quiet['p99'])} ms) is not split further here (a line landing while "
-        "the page renders the one before, or between two long polls, waits for them; not measured apart).")
+        "takes: the job's pipe; the worker, which writes what it read as soon as the pipe has nothing more ready "
+        "(a read that does not complete within one turn of its event loop) and batches only under load (past 8 "
+        "writes in 20 ms, a batch every 20 ms or 16 KiB, so a chatty job costs a few Valkey entries per 20 ms, not "
+        "one per line); one `XADD`; the api's `XREAD BLOCK`, which wakes at once and answers the page's long poll; "
+        "the page's `fetch`, React's render, and the next long poll. The two parts below each line's figure split "
+        "it where the page's resource timing saw the long poll's answer all in (`responseEnd`, the last answer "
+        "in before the line was in the DOM): before it, the job, the worker, Valkey, the api and WebKit's network "
+        "process; after it, the page's JavaScript and React. `bun bench/output_stages.ts` splits the first part "
+        "further, on the same processes without a webview (the worker's `XADD` apart from the api's answer).")
+    for interval in intervals:
+        parts = s.get("line_latency_parts", {}).get(interval, {})
+        if parts.get("answered") and parts.get("rendered"):
+            add("")
+            add(f"Lines {interval} ms apart, medians: {fmt(parts['answered']['p50'])} ms from the print to the long "
+                f"poll's answer in the page, {fmt(parts['rendered']['p50'])} ms from there to the line in the DOM.")
+    busy = m["load_average_before"][0]
+    if busy > m["cores"]:
+        add("")
+        add(f"The machine was busy while this ran (load average {fmt(busy)} on {m['cores']} cores): "
+            "every process on the path waited for a core at each step, so these figures are upper "
+            "bounds and their tails are the machine's.")
     add("")
     add(f"**Flood.** {fmt(flood['lines_per_s']['median'], 0)} lines/s from clicking Queue to the last line on screen, "
         "every one of them checked. The worker reads the pipe in ≤ 16 KiB chunks and writes each before reading "
