@@ -101,7 +101,12 @@ interface Built {
 function build(): Built {
   const cacheDir = join(homedir(), ".cache", "convoy", "bench");
   mkdirSync(cacheDir, { recursive: true });
-  const name = `search-schema${MIGRATIONS.length}-gen${GENERATOR_VERSION}-${RUNS}x${BYTES_PER_RUN}`;
+  // Keyed by the schema (its version and the migrations' text) and the generator.
+  const schema = new Bun.CryptoHasher("sha256")
+    .update(MIGRATIONS.map((migration) => migration.sql).join("\n"))
+    .digest("hex")
+    .slice(0, 12);
+  const name = `search-schema${MIGRATIONS.length}-${schema}-gen${GENERATOR_VERSION}-${RUNS}x${BYTES_PER_RUN}`;
   const path = join(cacheDir, `${name}.db`);
   const metaPath = join(cacheDir, `${name}.json`);
   if (existsSync(path) && existsSync(metaPath)) {

@@ -37,12 +37,15 @@ CREATE TABLE job_lines (
   PRIMARY KEY (job_id, n)
 ) STRICT, WITHOUT ROWID;
 
--- The unended line of each of a job's streams, while the job runs.
+-- The unended line of each of a job's streams, while the job runs, in parts
+-- in order: each copy appends what it adds, so a long line arriving over many
+-- copies is written once, and read once, when it ends.
 CREATE TABLE job_line_tails (
   job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
   stream TEXT NOT NULL CHECK (stream IN ('stdout', 'stderr')),
+  part   INTEGER NOT NULL CHECK (part >= 0),
   text   TEXT NOT NULL,
-  PRIMARY KEY (job_id, stream)
+  PRIMARY KEY (job_id, stream, part)
 ) STRICT, WITHOUT ROWID;
 
 -- Words of every line, keyed seq * 2^28 + n: contentless (the text is

@@ -471,6 +471,33 @@ describe("GET /search", () => {
     await refused("/search?q=marker&limit=51", "limit");
   });
 
+  test("sparse matches among many runs: every matching run, newest first, filtered or not", async () => {
+    const matching: { id: string; failed: boolean }[] = [];
+    for (let i = 0; i < 300; i++) {
+      const hit = (i * 7919) % 13 === 0 || i === 0 || i === 299;
+      const job = runWith([["stdout", hit ? `x sparse ${i}\n` : `x dense ${i}\n`]]);
+      const failed = i % 3 === 0;
+      if (failed) db.query("UPDATE jobs SET status = 'failed' WHERE id = ?").run(job.id);
+      if (hit) matching.push({ id: job.id, failed });
+    }
+    const all = async (query: string) => {
+      const seen: string[] = [];
+      let cursor = "";
+      for (let pages = 0; pages < 100; pages++) {
+        const page = await get<SearchPage>(`/search?${query}&limit=4&cursor=${cursor}`);
+        seen.push(...page.items.map((hit) => hit.job.id));
+        if (page.nextCursor === null) return seen;
+        cursor = page.nextCursor;
+      }
+      throw new Error("too many pages");
+    };
+    expect(await all("q=sparse")).toEqual(matching.map((m) => m.id).reverse());
+    const failed = matching.filter((m) => m.failed).map((m) => m.id);
+    expect(failed.length).toBeGreaterThan(3);
+    expect(await all("q=sparse&status=failed")).toEqual([...failed].reverse());
+    expect(await all("q=nowhere")).toEqual([]);
+  });
+
   test("the query is read as literal words: each an FTS5 string of letters and digits", () => {
     expect(parseQuery('NEAR(a b) "x: y" *')?.match).toBe('"near a" AND "b" AND "x y"');
     expect(parseQuery("Ünïcode café/ßtraße")?.terms).toEqual([["unicode"], ["cafe", "ßtraße"]]);

@@ -73,7 +73,7 @@ export class HistoryStore {
   /**
    * Runs with a line matching every term, newest first, below `belowSeq`:
    * at most `limit`, and whether more follow. Leapfrogs between the index
-   * (the newest matching run below a key) and the filtered runs (the newest
+   * (the newest matching run below a seq) and the filtered runs (the newest
    * one at or below a seq), so each step skips a run either side refuses.
    */
   search(
@@ -82,28 +82,29 @@ export class HistoryStore {
     belowSeq: number | null,
     limit: number,
   ): { hits: SearchHit[]; next: number | null } {
-    const newest = this.#db.query<{ rowid: number }, [string, number]>(
-      `SELECT rowid FROM job_lines_fts WHERE job_lines_fts MATCH ?1 AND rowid < ?2
-       ORDER BY rowid DESC LIMIT 1`,
-    );
     const filtered = Object.values(filters).some((value) => value !== undefined);
-    const allowed = filtered ? this.#jobs.seqs(filters, belowSeq ?? Number.MAX_SAFE_INTEGER) : [];
-    let below = belowSeq === null ? Number.MAX_SAFE_INTEGER : belowSeq * LINE_KEY_SPAN;
+    const top =
+      (this.#db.query<{ seq: number | null }, []>("SELECT max(seq) AS seq FROM jobs").get()?.seq ?? 0) + 1;
+    let below = Math.min(belowSeq ?? top, top);
+    const allowed = filtered ? this.#jobs.seqs(filters, below) : [];
     const found: number[] = [];
-    while (found.length <= limit) {
-      const row = newest.get(terms.match, below);
-      if (row === null) break;
-      const seq = Math.floor(row.rowid / LINE_KEY_SPAN);
+    while (found.length <= limit && below > 1) {
       if (filtered) {
-        const next = atOrBelow(allowed, seq);
-        if (next === null) break;
-        if (next !== seq) {
-          below = (next + 1) * LINE_KEY_SPAN;
+        // The newest run the filters let through: does it match?
+        const candidate = atOrBelow(allowed, below - 1);
+        if (candidate === null) break;
+        if (this.#firstMatch(terms, candidate, candidate + 1) !== null) {
+          found.push(candidate);
+          below = candidate;
           continue;
         }
+        below = candidate;
       }
-      found.push(seq);
-      below = seq * LINE_KEY_SPAN;
+      const seq = this.#newestMatch(terms, below);
+      if (seq === null) break;
+      if (!filtered) found.push(seq);
+      // Filtered: the next round asks whether the newest allowed run at or below it matches.
+      below = filtered ? seq + 1 : seq;
     }
     const hits: SearchHit[] = [];
     for (const seq of found.slice(0, limit)) {
@@ -111,6 +112,46 @@ export class HistoryStore {
       if (job !== null) hits.push({ job, ...this.#matchingLines(job.id, seq, terms) });
     }
     return { hits, next: found.length > limit ? (found[limit - 1] ?? null) : null };
+  }
+
+  /**
+   * The seq of the oldest run in [from, to) with a matching line, or null.
+   * Ascending from a lower bound is what FTS5 seeks cheaply in a long doclist;
+   * descending makes it read the doclist whole, milliseconds for a common word.
+   */
+  #firstMatch(terms: SearchTerms, from: number, to: number): number | null {
+    const row = this.#db
+      .query<{ rowid: number }, [string, number, number]>(
+        "SELECT rowid FROM job_lines_fts WHERE job_lines_fts MATCH ?1 AND rowid >= ?2 AND rowid < ?3 LIMIT 1",
+      )
+      .get(terms.match, from * LINE_KEY_SPAN, to * LINE_KEY_SPAN);
+    return row === null ? null : Math.floor(row.rowid / LINE_KEY_SPAN);
+  }
+
+  /**
+   * The newest run below `below` with a matching line, or null: ranges
+   * doubling downwards until one holds a match, then halving it, each step
+   * one ascending lookup; a common word's newest run is found in one.
+   */
+  #newestMatch(terms: SearchTerms, below: number): number | null {
+    let high = below;
+    let low = below;
+    let first: number | null = null;
+    for (let step = 1; first === null; step *= 2) {
+      if (high <= 1) return null;
+      low = Math.max(1, high - step);
+      first = this.#firstMatch(terms, low, high);
+      if (first === null) high = low;
+    }
+    // A match at `first`; the newest in [first, high) is wanted.
+    low = first;
+    while (high - low > 1) {
+      const middle = Math.floor((low + high) / 2);
+      const upper = this.#firstMatch(terms, middle, high);
+      if (upper === null) high = middle;
+      else low = upper;
+    }
+    return low;
   }
 
   #matchingLines(id: string, seq: number, terms: SearchTerms): { lines: SearchLine[]; more: number } {

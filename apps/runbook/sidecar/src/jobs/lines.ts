@@ -13,16 +13,32 @@ export interface OutputLine {
   text: string;
 }
 
+/**
+ * Each stream's tail as far as it is in memory. A tail can also have a part
+ * stored before (a long line arriving over many copies): `stored` fetches
+ * and forgets it, and is asked only when the line ends, so a long line costs
+ * its length once, not once per copy.
+ */
 export type LineTails = Record<OutputStream, string>;
 
+export type StoredTail = (stream: OutputStream) => string;
+
 export const noTails = (): LineTails => ({ stdout: "", stderr: "" });
+
+const nothingStored: StoredTail = () => "";
 
 /**
  * Appends the lines `text` ends to `lines` and updates the stream's tail.
  * Only the new text is searched for line ends, so a long line arriving in
  * many chunks costs its length, not its length times its chunks.
  */
-export function splitChunk(tails: LineTails, stream: OutputStream, text: string, lines: OutputLine[]): void {
+export function splitChunk(
+  tails: LineTails,
+  stream: OutputStream,
+  text: string,
+  lines: OutputLine[],
+  stored: StoredTail = nothingStored,
+): void {
   let start = 0;
   let end = text.indexOf("\n");
   if (end === -1) {
@@ -32,7 +48,7 @@ export function splitChunk(tails: LineTails, stream: OutputStream, text: string,
   let first = true;
   while (end !== -1) {
     const piece = text.slice(start, end);
-    const line = first ? tails[stream] + piece : piece;
+    const line = first ? stored(stream) + tails[stream] + piece : piece;
     first = false;
     lines.push({ stream, text: line.endsWith("\r") ? line.slice(0, -1) : line });
     start = end + 1;
@@ -42,9 +58,10 @@ export function splitChunk(tails: LineTails, stream: OutputStream, text: string,
 }
 
 /** The job has ended: each non-empty tail is a last line, stdout's first. */
-export function flushTails(tails: LineTails, lines: OutputLine[]): void {
+export function flushTails(tails: LineTails, lines: OutputLine[], stored: StoredTail = nothingStored): void {
   for (const stream of ["stdout", "stderr"] as const) {
-    if (tails[stream] !== "") lines.push({ stream, text: tails[stream] });
+    const tail = stored(stream) + tails[stream];
+    if (tail !== "") lines.push({ stream, text: tail });
     tails[stream] = "";
   }
 }

@@ -8,7 +8,15 @@
  * the same transaction.
  */
 import type { Database } from "bun:sqlite";
-import { flushTails, indexedText, type LineTails, noTails, type OutputLine, splitChunk } from "./lines.ts";
+import {
+  flushTails,
+  indexedText,
+  type LineTails,
+  noTails,
+  type OutputLine,
+  type StoredTail,
+  splitChunk,
+} from "./lines.ts";
 import type { OutputStream } from "./queue.ts";
 import type { JobOutput } from "./schemas.ts";
 
@@ -41,12 +49,15 @@ const PENDING_PER_PASS = 20;
 
 type LineRow = { seq: number; line_count: number; lines_pending: 0 | 1 };
 
-/** Where a job's lines stand: its seq, the next line's n, its streams' tails and the tails as stored. */
+/** Where a job's lines stand: its seq, the next line's n, each tail in memory and its parts stored. */
 interface LineState {
   seq: number;
   count: number;
   tails: LineTails;
-  stored: LineTails;
+  /** How many parts each stream's tail has stored. */
+  parts: Record<OutputStream, number>;
+  /** Takes a stream's stored tail: its text, deleted. */
+  stored: StoredTail;
 }
 
 /**
@@ -100,10 +111,10 @@ export class OutputStore {
       for (const entry of entries) {
         if (insert.run(id, storedEntry(entry.id), entry.stream, entry.text).changes === 0) continue;
         bytes += Buffer.byteLength(entry.text);
-        splitChunk(lines.tails, entry.stream, entry.text, ended);
+        splitChunk(lines.tails, entry.stream, entry.text, ended, lines.stored);
       }
-      if (complete) flushTails(lines.tails, ended);
-      this.#storeLines(id, lines, ended, complete);
+      if (complete) flushTails(lines.tails, ended, lines.stored);
+      this.#storeLines(id, lines, ended);
       this.#db
         .query<never, { id: string; copied: string; complete: 0 | 1; bytes: number }>(
           `UPDATE jobs SET output_copied = max(output_copied, $copied),
@@ -134,65 +145,80 @@ export class OutputStore {
             .query<{ c: 0 | 1 }, [string]>("SELECT output_complete AS c FROM jobs WHERE id = ?1")
             .get(id)?.c === 1;
         const ended: OutputLine[] = [];
-        if (complete) flushTails(lines.tails, ended);
-        this.#storeLines(id, lines, ended, complete);
+        if (complete) flushTails(lines.tails, ended, lines.stored);
+        this.#storeLines(id, lines, ended);
       })();
     }
     return pending.length;
   }
 
   /**
-   * Where the job's lines stand: its seq, the next line's n and its streams'
-   * tails. A run copied before lines were kept has its chunks split first.
+   * Where the job's lines stand. A run copied before lines were kept has its
+   * chunks split first. Tails stored before are read only when their line ends.
    */
   #lines(id: string): LineState {
     const state = this.#db
       .query<LineRow, [string]>("SELECT seq, line_count, lines_pending FROM jobs WHERE id = ?1")
       .get(id);
-    const tails = noTails();
-    const stored = noTails();
+    const parts: Record<OutputStream, number> = { stdout: 0, stderr: 0 };
     for (const row of this.#db
-      .query<{ stream: OutputStream; text: string }, [string]>(
-        "SELECT stream, text FROM job_line_tails WHERE job_id = ?1",
+      .query<{ stream: OutputStream; parts: number }, [string]>(
+        "SELECT stream, max(part) + 1 AS parts FROM job_line_tails WHERE job_id = ?1 GROUP BY stream",
       )
       .all(id)) {
-      tails[row.stream] = row.text;
-      stored[row.stream] = row.text;
+      parts[row.stream] = row.parts;
     }
-    const lines = { seq: state?.seq ?? 0, count: state?.line_count ?? 0, tails, stored };
+    const take = this.#db.query<{ part: number; text: string }, [string, string]>(
+      "DELETE FROM job_line_tails WHERE job_id = ?1 AND stream = ?2 RETURNING part, text",
+    );
+    const lines: LineState = {
+      seq: state?.seq ?? 0,
+      count: state?.line_count ?? 0,
+      tails: noTails(),
+      parts,
+      stored: (stream) => {
+        if (lines.parts[stream] === 0) return "";
+        lines.parts[stream] = 0;
+        return take
+          .all(id, stream)
+          .sort((a, b) => a.part - b.part)
+          .map((row) => row.text)
+          .join("");
+      },
+    };
     if (state?.lines_pending !== 1) return lines;
-    // The tails start empty: a pending run's chunks were never split.
+    // A pending run's chunks were never split: it has no tails stored.
     const ended: OutputLine[] = [];
     for (const chunk of this.#db
       .query<OutputRow, [string]>(
         "SELECT entry, stream, text FROM job_output WHERE job_id = ?1 ORDER BY entry",
       )
       .iterate(id)) {
-      splitChunk(tails, chunk.stream, chunk.text, ended);
+      splitChunk(lines.tails, chunk.stream, chunk.text, ended, lines.stored);
     }
     this.#insertLines(id, lines, ended);
     this.#db.query<never, [string]>("UPDATE jobs SET lines_pending = 0 WHERE id = ?1").run(id);
     return lines;
   }
 
-  /** Stores ended lines and the tails left, and the job's line count. */
-  #storeLines(id: string, lines: LineState, ended: readonly OutputLine[], complete: boolean): void {
+  /**
+   * Stores ended lines, the job's line count, and what each tail gained in
+   * memory as its next stored part (a tail taken by an ended line was deleted).
+   */
+  #storeLines(id: string, lines: LineState, ended: readonly OutputLine[]): void {
     this.#insertLines(id, lines, ended);
     this.#db
       .query<never, [number, string]>("UPDATE jobs SET line_count = ?1 WHERE id = ?2")
       .run(lines.count, id);
-    const upsert = this.#db.query<never, [string, string, string]>(
-      `INSERT INTO job_line_tails (job_id, stream, text) VALUES (?1, ?2, ?3)
-       ON CONFLICT (job_id, stream) DO UPDATE SET text = excluded.text`,
-    );
-    const remove = this.#db.query<never, [string, string]>(
-      "DELETE FROM job_line_tails WHERE job_id = ?1 AND stream = ?2",
+    const append = this.#db.query<never, [string, string, number, string]>(
+      "INSERT INTO job_line_tails (job_id, stream, part, text) VALUES (?1, ?2, ?3, ?4)",
     );
     for (const stream of ["stdout", "stderr"] as const) {
       const tail = lines.tails[stream];
-      if (tail === lines.stored[stream] && !complete) continue;
-      if (tail === "" || complete) remove.run(id, stream);
-      else upsert.run(id, stream, tail);
+      if (tail === "") continue;
+      append.run(id, stream, lines.parts[stream], tail);
+      lines.parts[stream] += 1;
+      lines.tails[stream] = "";
     }
   }
 
