@@ -114,7 +114,7 @@ try {
         const response = await fetch(`${base}/jobs/${id}/output?after=${after}&wait=15000&limit=1000`, {
           headers,
         });
-        const at = Date.now() + (performance.now() % 1);
+        const at = performance.timeOrigin + performance.now();
         const page = (await response.json()) as {
           chunks: { stream: string; text: string }[];
           cursor: string;
