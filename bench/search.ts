@@ -394,12 +394,13 @@ const md = [
   "| table or index | MB | × output |",
   "|---|---:|---:|",
   ...tableSizes
-    .filter((t) => t.bytes > 0)
+    .filter((t) => t.bytes >= 100_000)
     .map((t) => `| ${t.name} | ${mb(t.bytes)} | ${(t.bytes / built.outputBytes).toFixed(3)} |`),
+  `| everything else (${tableSizes.filter((t) => t.bytes < 100_000).length} tables and indexes) | ${mb(tableSizes.filter((t) => t.bytes < 100_000).reduce((sum, t) => sum + t.bytes, 0))} | |`,
   "",
   "## Where the time goes",
   "",
-  "A search walks the index newest run first: one FTS5 lookup finds the newest matching line below a key (a run's lines are one key range, `seq × 2^28 + n`), and with filters it leapfrogs between that and the runs the filters let through, so a run either side refuses costs one step. Each run found then costs a lookup of its first 5 matching lines, a count of the rest (in SQLite), and reading those lines' text to mark the matches. A common word's pages are as quick as a rare word's; what grows with the data is the count of a run's matches and the doclists FTS5 merges for several words or a phrase.",
+  "A search walks the runs newest first. The newest matching run below a cursor is found with ascending key-range lookups in the index (a run's lines are one key range, `seq × 2^28 + n`): one range, then ranges doubling downwards until one holds a match, then halving it, so a common word's next run costs one lookup and a rare word's a few dozen, each a seek in FTS5's doclists (descending lookups make FTS5 read a common word's doclist whole: 1-5 ms each on this database). With filters it first tries the newest run the filters let through. Each run found then costs a lookup of its first 5 matching lines, a count of the rest, and reading those lines' text (at most 64 KiB each) to mark the matches: about 1 ms per run, most of a page's time. `job_lines` costs 1.5 × the text it holds: each row repeats its run's 36-character id (the primary key's first half) and its stream's name.",
   "",
 ].join("\n");
 writeFileSync(args.md, md);
