@@ -1,3 +1,4 @@
+import { open } from "node:fs/promises";
 import { log } from "@convoy/sidecar-runtime";
 import packageJson from "../package.json" with { type: "json" };
 
@@ -11,10 +12,24 @@ export const RUNBOOK_VERSION: string = packageJson.version;
  */
 const RUNNING_EXECUTABLE = process.platform === "linux" ? "/proc/self/exe" : process.execPath;
 
-/** The SHA-256 of a file, hex; streamed, so a 100 MB executable is never held whole. */
+/**
+ * The SHA-256 of a file, hex; read into one buffer over and over, so a 100 MB
+ * executable is never held whole, and leaves no garbage behind: a stream's
+ * fresh chunks kept ~5 MiB more of each sidecar's heap at idle.
+ */
 export async function sha256File(path: string): Promise<string> {
   const hasher = new Bun.CryptoHasher("sha256");
-  for await (const chunk of Bun.file(path).stream()) hasher.update(chunk);
+  const file = await open(path, "r");
+  try {
+    const buffer = Buffer.allocUnsafe(256 * 1024);
+    for (;;) {
+      const { bytesRead } = await file.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      hasher.update(buffer.subarray(0, bytesRead));
+    }
+  } finally {
+    await file.close();
+  }
   return hasher.digest("hex");
 }
 
