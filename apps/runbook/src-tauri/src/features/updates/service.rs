@@ -109,6 +109,18 @@ pub async fn check<R: Runtime>(app: &AppHandle<R>) -> Result<UpdateCheck, Update
             .and_then(|date| date.as_str())
             .map(str::to_owned),
     });
+    // A package staged for another offer is not installed by mistake later.
+    {
+        let mut staged = state.staged.lock().unwrap_or_else(PoisonError::into_inner);
+        let offered = available.as_ref().map(|a| a.version.as_str());
+        if staged
+            .as_ref()
+            .is_some_and(|s| Some(s.version.as_str()) != offered)
+        {
+            *staged = None;
+            package::clear(&state.staging_dir);
+        }
+    }
     *state.pending.lock().unwrap_or_else(PoisonError::into_inner) = update;
     Ok(UpdateCheck {
         current_version: app.package_info().version.to_string(),
