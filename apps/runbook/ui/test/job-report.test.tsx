@@ -3,7 +3,6 @@ import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/re
 import { afterEach, describe, expect, it } from "vitest";
 import { JobDetail } from "../src/features/jobs/JobDetail";
 import { attemptLabel, JobReport, progressLabel } from "../src/features/jobs/JobReport";
-import { OutputPieces, StderrKey } from "../src/features/jobs/OutputPieces";
 import { createApiClient, type Job } from "../src/lib/api/client";
 import { createQueryClient } from "../src/lib/api/query";
 
@@ -56,47 +55,24 @@ describe("JobReport", () => {
   });
 });
 
-describe("OutputPieces and StderrKey", () => {
-  const pieces = [
-    { key: 0, stream: "stdout" as const, text: "out\n" },
-    { key: 1, stream: "stderr" as const, text: "err\n" },
-  ];
-
-  it("marks each piece with its stream; stderr is named, not only coloured", () => {
-    const { container } = render(
-      <pre>
-        <OutputPieces pieces={pieces} />
-      </pre>,
-    );
-    const spans = [...container.querySelectorAll("pre > span")];
-    expect(spans.map((span) => [span.className, span.getAttribute("data-stream"), span.textContent])).toEqual(
-      [
-        ["output-stdout", "stdout", "out\n"],
-        ["output-stderr", "stderr", "err\n"],
-      ],
-    );
-    expect(spans[1]?.getAttribute("title")).toBe("stderr");
-    expect(spans[0]?.hasAttribute("title")).toBe(false);
-  });
-
-  it("explains the marking only once there is stderr", () => {
-    const { rerender } = render(<StderrKey pieces={pieces.slice(0, 1)} />);
-    expect(screen.queryByTestId("output-key")).toBeNull();
-    rerender(<StderrKey pieces={pieces} />);
-    expect(screen.getByTestId("output-key").textContent).toBe(
-      "stderr is shown in red, with a bar at its left.",
-    );
-  });
-});
-
 describe("JobDetail", () => {
-  /** An api whose job has ended with `chunks` as its output. */
+  /** An api whose job has ended with `chunks` as its output, all stored as lines. */
   function endedApi(chunks: { stream: "stdout" | "stderr"; text: string }[]) {
-    const fetchImpl = async () =>
-      new Response(JSON.stringify({ chunks, cursor: "1-0", end: true }), {
+    const lines = chunks.map((chunk, n) => ({
+      n,
+      stream: chunk.stream,
+      text: chunk.text.replace(/\n$/, ""),
+    }));
+    const fetchImpl = async (request: Request) => {
+      const url = new URL(request.url);
+      const body = url.pathname.endsWith("/lines")
+        ? { lines, total: lines.length, complete: true, truncated: false }
+        : { chunks, cursor: "1-0", end: true };
+      return new Response(JSON.stringify(body), {
         status: 200,
         headers: { "content-type": "application/json" },
       });
+    };
     return createApiClient({ baseUrl: "http://127.0.0.1:1", token: "t" }, fetchImpl as typeof fetch);
   }
 
@@ -145,7 +121,10 @@ describe("JobDetail", () => {
     expect(screen.getByTestId("job-progress-label").textContent).toBe("4 of 4 (100%)");
     expect(screen.getByTestId("job-status-line").textContent).toBe("Linking");
     await waitFor(() => expect(screen.getByTestId("job-output").textContent).toBe("out\nerr\n"));
-    expect(screen.getByTestId("job-output").querySelector(".output-stderr")?.textContent).toBe("err\n");
+    const stderr = screen.getByTestId("job-output").querySelector(".output-stderr");
+    expect(stderr?.textContent).toBe("err\n");
+    expect(stderr?.getAttribute("title")).toBe("stderr");
+    expect(stderr?.getAttribute("data-line")).toBe("2");
     expect(screen.getByTestId("output-key")).toBeTruthy();
     fireEvent.click(screen.getByTestId("job-first-attempt"));
     expect(opened).toBe(1);

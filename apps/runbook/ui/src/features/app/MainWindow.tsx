@@ -14,8 +14,10 @@ import { UpdateBanner } from "../updates/UpdateBanner";
 
 // Not on the first screen: its own chunk, loaded when the tab is first opened.
 const TemplatesView = lazy(() => import("../templates/TemplatesView"));
+const HistoryView = lazy(() => import("../history/HistoryView"));
 
-type View = "jobs" | "templates";
+type View = "jobs" | "templates" | "history";
+const VIEW_NAMES: Record<View, string> = { jobs: "Jobs", templates: "Templates", history: "History" };
 
 /** The main window: loads while the sidecars start, shows data once the api is ready. */
 export function MainWindow({ platform }: { platform: Platform }) {
@@ -30,6 +32,16 @@ export function MainWindow({ platform }: { platform: Platform }) {
   const onRan = useCallback(
     (job: Job) => {
       selectJob(job.id);
+      setView("jobs");
+    },
+    [selectJob],
+  );
+  // A run opened from the history, at a line of its output.
+  const [jump, setJump] = useState<{ jobId: string; n: number; token: number } | undefined>();
+  const onOpen = useCallback(
+    (job: Job, n?: number) => {
+      selectJob(job.id);
+      setJump((last) => (n === undefined ? undefined : { jobId: job.id, n, token: (last?.token ?? 0) + 1 }));
       setView("jobs");
     },
     [selectJob],
@@ -82,7 +94,7 @@ export function MainWindow({ platform }: { platform: Platform }) {
       {api ? (
         <QueryClientProvider client={queryClient}>
           <nav className="views" aria-label="Views">
-            {(["jobs", "templates"] as const).map((name) => (
+            {(["jobs", "templates", "history"] as const).map((name) => (
               <button
                 key={name}
                 type="button"
@@ -90,17 +102,22 @@ export function MainWindow({ platform }: { platform: Platform }) {
                 aria-pressed={view === name}
                 onClick={() => setView(name)}
               >
-                {name === "jobs" ? "Jobs" : "Templates"}
+                {VIEW_NAMES[name]}
               </button>
             ))}
           </nav>
           {/* Kept mounted while hidden: its list and the output it follows stay live. */}
           <div hidden={view !== "jobs"}>
-            <JobsPanel api={api} platform={platform} />
+            <JobsPanel api={api} platform={platform} jump={jump} />
           </div>
           {view === "templates" && (
             <Suspense fallback={<p className="muted">Loading templates…</p>}>
               <TemplatesView api={api} onRan={onRan} platform={platform} />
+            </Suspense>
+          )}
+          {view === "history" && (
+            <Suspense fallback={<p className="muted">Loading history…</p>}>
+              <HistoryView api={api} onOpen={onOpen} />
             </Suspense>
           )}
         </QueryClientProvider>

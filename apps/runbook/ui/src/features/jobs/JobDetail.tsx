@@ -1,11 +1,10 @@
-import { useEffect, useLayoutEffect, useRef, useState } from "react";
+import { useState } from "react";
 import type { ApiClient, Job, Problem } from "../../lib/api/client";
 import { describeError } from "../../lib/errors";
 import { formatDuration, useNow } from "../../lib/time";
 import { RerunButton } from "../templates/Rerun";
 import { attemptLabel, JobReport } from "./JobReport";
-import { OutputPieces, StderrKey } from "./OutputPieces";
-import { useJobOutput } from "./useJobOutput";
+import { type JumpTarget, OutputView } from "./OutputView";
 
 const ACTIVE: ReadonlySet<Job["status"]> = new Set(["queued", "running"]);
 
@@ -17,6 +16,7 @@ export function JobDetail({
   onOutputEnded,
   onRerun,
   onOpenFirstAttempt,
+  jumpTo,
 }: {
   api: ApiClient;
   job: Job;
@@ -27,27 +27,13 @@ export function JobDetail({
   onRerun?: (job: Job) => void;
   /** Opens this retry's first attempt; absent when there is none to open. */
   onOpenFirstAttempt?: () => void;
+  /** Open the output at this line, marked (a search result). */
+  jumpTo?: JumpTarget;
 }) {
-  const output = useJobOutput(api, job.id);
   const [cancelling, setCancelling] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
-  const outputRef = useRef<HTMLPreElement>(null);
-  const following = useRef(true);
-
-  useEffect(() => {
-    if (output.ended) onOutputEnded();
-  }, [output.ended, onOutputEnded]);
-
-  // Keep the newest output in view, unless the user scrolled up to read.
-  useLayoutEffect(() => {
-    const element = outputRef.current;
-    if (element && following.current) element.scrollTop = element.scrollHeight;
-  });
-
-  const onScroll = () => {
-    const element = outputRef.current;
-    if (element) following.current = element.scrollHeight - element.scrollTop - element.clientHeight < 24;
-  };
+  // Read once: whether the view follows the live output.
+  const [live] = useState(() => ACTIVE.has(job.status));
 
   const onCancel = async () => {
     setCancelling(true);
@@ -98,36 +84,7 @@ export function JobDetail({
           {describeError(problem)}
         </p>
       )}
-      {output.problem && (
-        <p
-          className="error"
-          role="alert"
-          data-testid="output-problem"
-          data-problem-type={output.problem.type}
-        >
-          {describeError(output.problem)} Retrying…
-        </p>
-      )}
-      <pre
-        className="job-output"
-        data-testid="job-output"
-        data-ended={output.ended}
-        ref={outputRef}
-        onScroll={onScroll}
-      >
-        {output.trimmed > 0 && (
-          <span className="muted" data-testid="output-trimmed">
-            … {output.trimmed.toLocaleString()} earlier characters not shown …{"\n"}
-          </span>
-        )}
-        <OutputPieces pieces={output.pieces} />
-      </pre>
-      <StderrKey pieces={output.pieces} />
-      {output.ended && output.pieces.length === 0 && (
-        <p className="muted" data-testid="output-empty">
-          No output.
-        </p>
-      )}
+      <OutputView api={api} jobId={job.id} live={live} jumpTo={jumpTo} onEnded={onOutputEnded} />
     </section>
   );
 }

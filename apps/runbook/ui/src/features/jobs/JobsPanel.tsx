@@ -1,17 +1,37 @@
-import { type FormEvent, useCallback, useEffect, useState } from "react";
+import { type FormEvent, useCallback, useEffect, useMemo, useState } from "react";
 import type { ApiClient } from "../../lib/api/client";
+import { createApiQueries } from "../../lib/api/query";
 import { describeError } from "../../lib/errors";
 import type { Platform } from "../../platform/types";
 import { JobDetail } from "./JobDetail";
+import type { JumpTarget } from "./OutputView";
 import { useJobs } from "./useJobs";
 import { useSelectedJob } from "./useSelectedJob";
 
 /** Queue a command, see the newest jobs, and follow one. */
-export function JobsPanel({ api, platform }: { api: ApiClient; platform?: Platform }) {
+export function JobsPanel({
+  api,
+  platform,
+  jump,
+}: {
+  api: ApiClient;
+  platform?: Platform;
+  /** A line to open a run at (from the history's search): its job is selected by the caller. */
+  jump?: { jobId: string } & JumpTarget;
+}) {
   const { jobs, loading, problem, submit, cancel, reload } = useJobs(api, platform);
   const [command, setCommand] = useState("");
   const [selectedId, setSelectedId] = useSelectedJob(platform);
-  const selected = jobs.find((job) => job.id === selectedId) ?? null;
+  const listed = jobs.find((job) => job.id === selectedId);
+  // A run older than the list's newest (opened from the history) is read on its own.
+  const queries = useMemo(() => createApiQueries(api), [api]);
+  const single = queries.useQuery(
+    "get",
+    "/jobs/{id}",
+    { params: { path: { id: selectedId ?? "" } } },
+    { enabled: selectedId !== null && !loading && listed === undefined },
+  );
+  const selected = listed ?? (single.data?.id === selectedId ? single.data : null) ?? null;
   // Only one the list holds: an older one is not loaded to be shown.
   const firstAttempt = selected?.retryOf ? jobs.find((job) => job.id === selected.retryOf) : undefined;
   const onOutputEnded = useCallback(() => void reload(), [reload]);
@@ -89,6 +109,7 @@ export function JobsPanel({ api, platform }: { api: ApiClient; platform?: Platfo
           onOutputEnded={onOutputEnded}
           onRerun={(next) => setSelectedId(next.id)}
           onOpenFirstAttempt={firstAttempt ? () => setSelectedId(firstAttempt.id) : undefined}
+          jumpTo={jump?.jobId === selected.id ? { n: jump.n, token: jump.token } : undefined}
         />
       )}
     </section>
