@@ -92,7 +92,8 @@ const query = z
       "Words to find, all of them, in one line; a part in double quotes is a phrase (its words in " +
       "that order). Case and accents do not matter; punctuation only separates words (`a/b.c` is the " +
       "phrase `a b c`). Nothing else is syntax: `*`, `-`, `:`, `NEAR`, `AND`, `OR` are words or " +
-      "separators. A `q` without a letter or digit in it is refused (400)",
+      "separators. A `q` without a letter or digit in it is refused (400). A line is searched in its " +
+      "first 65,536 characters",
     example: '"connection refused" db01',
   });
 
@@ -124,9 +125,8 @@ export const SearchLineSchema = z
     stream,
     text: z.string().openapi({
       description:
-        `The line, or about ${SNIPPET_CHARS} characters of it around its first match; matches are ` +
-        "marked within a line's first 64 KiB (65,536 characters), and a line whose first match lies " +
-        "beyond comes with its start and no ranges",
+        `The line, or about ${SNIPPET_CHARS} characters of it around its first match. A line is ` +
+        "searched in its first 65,536 characters (what is served of a line longer than 64 KiB)",
     }),
     ranges: z.array(z.tuple([z.number().int().min(0), z.number().int().min(0)])).openapi({
       description:

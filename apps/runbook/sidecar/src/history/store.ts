@@ -5,6 +5,7 @@
  * are one key range and runs newest first are keys in descending order.
  */
 import type { Database } from "bun:sqlite";
+import { INDEXED_CHARS } from "../jobs/lines.ts";
 import { LINE_KEY_SPAN } from "../jobs/output-store.ts";
 import type { Job, JobFilters } from "../jobs/schemas.ts";
 import type { JobStore } from "../jobs/store.ts";
@@ -164,13 +165,13 @@ export class HistoryStore {
       )
       .all(terms.match, low, high, LINES_PER_RUN);
     const total = keys.length < LINES_PER_RUN ? keys.length : this.#count(terms, low, high);
-    // Matches are marked within a line's first 64 KiB: a longer line is served clipped to it anyway.
+    // Matches are marked where the index found them: within a line's first INDEXED_CHARS.
     const line = this.#db.query<LineRow, [string, number, number]>(
       "SELECT n, stream, substr(text, 1, ?3) AS text, bytes FROM job_lines WHERE job_id = ?1 AND n = ?2",
     );
     const lines: SearchLine[] = [];
     for (const { rowid } of keys) {
-      const row = line.get(id, rowid - low, MAX_LINE_BYTES);
+      const row = line.get(id, rowid - low, INDEXED_CHARS);
       if (row === null) continue;
       const cut = snippet(row.text, matchRanges(row.text, terms.terms), SNIPPET_CHARS);
       lines.push({ n: row.n, stream: row.stream, text: cut.text, ranges: cut.ranges });

@@ -66,14 +66,23 @@ export function flushTails(tails: LineTails, lines: OutputLine[], stored: Stored
   }
 }
 
+/**
+ * How much of a line the full-text index reads: its first 64 Ki characters,
+ * what the api serves of a longer line and marks matches in. A 50 MB line is
+ * stored whole, but indexing all of it would hold the api's thread for seconds.
+ */
+export const INDEXED_CHARS = 64 * 1024;
+
 // CSI sequences (colours, cursor moves): "\x1b[31mERROR" holds the word ERROR.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape is what it matches
 const CSI = /\x1b\[[0-?]*[ -/]*[@-~]/g;
 
 /**
- * The line as the full-text index reads it: escape sequences become spaces
- * of the same length, so words keep their offsets and a coloured word is a word.
+ * The line as the full-text index reads it: its first INDEXED_CHARS, escape
+ * sequences become spaces of the same length, so words keep their offsets
+ * and a coloured word is a word.
  */
-export function indexedText(text: string): string {
+export function indexedText(line: string): string {
+  const text = line.length > INDEXED_CHARS ? line.slice(0, INDEXED_CHARS) : line;
   return text.includes("\x1b") ? text.replace(CSI, (sequence) => " ".repeat(sequence.length)) : text;
 }

@@ -607,7 +607,7 @@ export interface components {
             n: number;
             /** @enum {string} */
             stream: "stdout" | "stderr";
-            /** @description The line, or about 300 characters of it around its first match; matches are marked within a line's first 64 KiB (65,536 characters), and a line whose first match lies beyond comes with its start and no ranges */
+            /** @description The line, or about 300 characters of it around its first match. A line is searched in its first 65,536 characters (what is served of a line longer than 64 KiB) */
             text: string;
             /** @description Where `text` matches: [start, end) offsets in UTF-16 code units (JavaScript string indices), in order, not overlapping */
             ranges: [
@@ -1881,7 +1881,7 @@ export interface operations {
                 since?: string;
                 /** @description Only runs created before this instant (ISO 8601) */
                 until?: string;
-                /** @description Words to find, all of them, in one line; a part in double quotes is a phrase (its words in that order). Case and accents do not matter; punctuation only separates words (`a/b.c` is the phrase `a b c`). Nothing else is syntax: `*`, `-`, `:`, `NEAR`, `AND`, `OR` are words or separators. A `q` without a letter or digit in it is refused (400) */
+                /** @description Words to find, all of them, in one line; a part in double quotes is a phrase (its words in that order). Case and accents do not matter; punctuation only separates words (`a/b.c` is the phrase `a b c`). Nothing else is syntax: `*`, `-`, `:`, `NEAR`, `AND`, `OR` are words or separators. A `q` without a letter or digit in it is refused (400). A line is searched in its first 65,536 characters */
                 q: string;
                 /** @description Most runs in one answer */
                 limit?: number;
@@ -1944,7 +1944,7 @@ export interface operations {
     searchJobOutput: {
         parameters: {
             query: {
-                /** @description Words to find, all of them, in one line; a part in double quotes is a phrase (its words in that order). Case and accents do not matter; punctuation only separates words (`a/b.c` is the phrase `a b c`). Nothing else is syntax: `*`, `-`, `:`, `NEAR`, `AND`, `OR` are words or separators. A `q` without a letter or digit in it is refused (400) */
+                /** @description Words to find, all of them, in one line; a part in double quotes is a phrase (its words in that order). Case and accents do not matter; punctuation only separates words (`a/b.c` is the phrase `a b c`). Nothing else is syntax: `*`, `-`, `:`, `NEAR`, `AND`, `OR` are words or separators. A `q` without a letter or digit in it is refused (400). A line is searched in its first 65,536 characters */
                 q: string;
                 /** @description The line to search from, itself excluded: `next` finds the first match after it, `prev` the last one before it. Absent: `next` finds the run's first match, `prev` its last */
                 from?: number;
