@@ -126,6 +126,7 @@ def main():
         "empty_tauri_profiles": profiles["empty-tauri"],
     }
     data["supervisor_alone"] = supervisor_alone(args.root)
+    data["ui_main_chunk_kb"] = main_chunk_kb(args.root)
     data["summary"] = summarise(data)
     write_report(args, data, render(data))
 
@@ -143,6 +144,13 @@ def supervisor_alone(root):
         "all_ready_ms": statistics.median(launch["all_ready_ms"]),
         **{f"{name}_ready_ms": statistics.median(v) for name, v in launch["sidecar_ready_ms"].items()},
     }
+
+
+def main_chunk_kb(root):
+    """The size of the main window's JavaScript entry chunk in the UI build the
+    release app embeds (kB, 1000 bytes), or None when there is no build."""
+    chunks = sorted((root / "apps/runbook/ui/dist/assets").glob("main-*.js"))
+    return round(chunks[0].stat().st_size / 1000) if chunks else None
 
 
 def summarise(data):
@@ -337,7 +345,27 @@ TRIED = (
     "of a second web process: kept; 479 against 525 ms (two rounds of 6 launches of each, taking turns, "
     "each round against the empty app: ratio 2.11 against 2.26), and every sidecar ready ~80 ms sooner "
     "(345 against 425): one web process fewer starting on the cores the sidecars need. Its price is "
-    "memory: the shared process keeps part of the closed splash page, 6 to 17 MiB at idle (`memory.md`)."
+    "memory: the shared process keeps part of the closed splash page, 6 to 17 MiB at idle (`memory.md`).\n\n"
+    "Tried on 2026-12-01, after start-up had gone from 475 to 519 ms with templates, sealed secrets and "
+    "retention (the same release shell, the compiled sidecar swapped through `CONVOY_SIDECAR`, launches "
+    "taking turns with the empty app; the machine busy with other builds, load 5 to 6, so every figure is "
+    "about twice a quiet run's; compare within a row):\n\n"
+    "- **where the sidecars' time went**: `RUNBOOK_STARTUP_PROFILE=1` logs each phase of a role's start "
+    "(ms and CPU since the process started). Each role spent ~65 ms of CPU before its own code ran: "
+    "Bun parsing the whole bundle and evaluating every role's modules (the api's zod schemas and routes "
+    "in `migrate` and the worker too), 15–20 ms more per role than before those features; everything "
+    "after (database, migrations, Valkey, routes, the worker's X25519 key pair: 0.2 ms) was 5–15 ms;\n"
+    "- **each role imports only its own modules** (`main.ts`) and **the executable carries bytecode** "
+    "(`bun build --compile --bytecode`, `scripts/compile-sidecar.sh`): kept. CPU from spawn to ready, "
+    "each role alone against a real Valkey (median of 8): `migrate` 82 → 51 (lazy) → 26 ms (and "
+    "bytecode), the api 80 → 80 → 40, the worker 60 → 50 → 20 (the build of 475 ms: 64, 60, 50). In "
+    "the app, 10 rounds: every sidecar ready 1673 → 825 ms, data on screen 2009 → 1343, the empty app "
+    "804 (8 rounds at load 5 to 7, lazy imports alone: ready 1319 → 1166, both 949);\n"
+    "- **retention's first pass** waits 10 s instead of running before the api answers `/health` (a "
+    "large history's first pass would delay it); no effect on a fresh data directory;\n"
+    "- **the main window's bundle** grew from 241 to 292 kB with TanStack Query (36 kB, kept: the UI's "
+    "server state lives in it), the update banner (5 kB) and Re-run (2 kB), both not on the first "
+    "screen and candidates for lazy loading."
 )
 
 
@@ -394,7 +422,8 @@ def reading(data):
             f"(the shell prints the moment), and the data was on screen {ms(page['median'])} ms later "
             f"(median; {ms(page['min'])} to {ms(page['max'])}): the ready event, a React render, one command, "
             "the `/jobs` request (with its CORS preflight) and another render, on busy cores, and whatever of "
-            "the main window's React bundle (237 kB) is still loading. Sidecars ready earlier do not bring "
+            f"the main window's React bundle ({data.get('ui_main_chunk_kb') or '?'} kB) is still loading. "
+            "Sidecars ready earlier do not bring "
             "the data earlier (tried, below): the main window's page, loaded on two cores shared with the "
             "sidecars, the splash and the shell, is what decides.",
         ]
