@@ -181,9 +181,9 @@ function build(): Built {
           });
         }
         // As the copier stores them: at most its batch per call, the last completing the run.
-        for (let i = 0; i < entries.length; i += 200) {
-          const batch = entries.slice(i, i + 200);
-          const done = i + 200 >= entries.length;
+        for (let i = 0; i < entries.length; i += 100) {
+          const batch = entries.slice(i, i + 100);
+          const done = i + 100 >= entries.length;
           outputs.add(job.id, batch, batch.at(-1)?.id ?? "0", done);
         }
       }

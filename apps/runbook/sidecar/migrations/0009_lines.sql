@@ -17,17 +17,21 @@ CREATE UNIQUE INDEX jobs_seq ON jobs (seq);
 
 -- Lines stored so far (the next line's n).
 ALTER TABLE jobs ADD COLUMN line_count INTEGER NOT NULL DEFAULT 0 CHECK (line_count >= 0);
--- 1 while the job's copied chunks are not split into lines yet: runs copied
--- before this migration. The api splits them in the background, through the
--- same code as new output (SQL cannot split across chunks and streams the
--- way the copier does), before it adds any new chunk of theirs.
+-- 1 while the job's copied chunks are not all split into lines yet: runs
+-- copied before this migration. The api splits them in the background, in
+-- bounded batches, through the same code as new output (SQL cannot split
+-- across chunks and streams the way the copier does); meanwhile new chunks of
+-- theirs are only stored, and split in their turn. `lines_split` is the last
+-- chunk split (the entry's stored form); '' before the first.
 ALTER TABLE jobs ADD COLUMN lines_pending INTEGER NOT NULL DEFAULT 0 CHECK (lines_pending IN (0, 1));
+ALTER TABLE jobs ADD COLUMN lines_split TEXT NOT NULL DEFAULT '';
 UPDATE jobs SET lines_pending = 1 WHERE EXISTS (SELECT 1 FROM job_output WHERE job_output.job_id = jobs.id);
 CREATE INDEX jobs_lines_pending ON jobs (created_at, id) WHERE lines_pending = 1;
 
--- One line of a job's output, n from 0 in the order lines ended. `bytes` is
--- the text's UTF-8 length: a line past 64 KiB is served clipped, and says how
--- long it was without reading it whole.
+-- One line of a job's output, n from 0 in the order lines ended: its text
+-- without its ending, or, for a line longer than 64 Ki characters, its first
+-- 64 Ki (at least the 64 KiB served of it; the whole line stays in
+-- job_output). `bytes` is the whole line's UTF-8 length.
 CREATE TABLE job_lines (
   job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
   n      INTEGER NOT NULL CHECK (n >= 0),
@@ -37,15 +41,17 @@ CREATE TABLE job_lines (
   PRIMARY KEY (job_id, n)
 ) STRICT, WITHOUT ROWID;
 
--- The unended line of each of a job's streams, while the job runs, in parts
--- in order: each copy appends what it adds, so a long line arriving over many
--- copies is written once, and read once, when it ends.
+-- The unended line of each of a job's streams, while the job runs: its head
+-- (as job_lines.text), its length so far in characters and UTF-8 bytes, and
+-- whether it ends in "\r" (dropped when "\n" follows).
 CREATE TABLE job_line_tails (
   job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
   stream TEXT NOT NULL CHECK (stream IN ('stdout', 'stderr')),
-  part   INTEGER NOT NULL CHECK (part >= 0),
-  text   TEXT NOT NULL,
-  PRIMARY KEY (job_id, stream, part)
+  head   TEXT NOT NULL,
+  chars  INTEGER NOT NULL CHECK (chars >= 0),
+  bytes  INTEGER NOT NULL CHECK (bytes >= 0),
+  cr     INTEGER NOT NULL CHECK (cr IN (0, 1)),
+  PRIMARY KEY (job_id, stream)
 ) STRICT, WITHOUT ROWID;
 
 -- Words of every line, keyed seq * 2^28 + n: contentless (the text is

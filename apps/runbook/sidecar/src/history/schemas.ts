@@ -50,7 +50,7 @@ export const LineSchema = z
       description:
         "The line without its ending (`\\n`, or `\\r\\n`), as the job wrote it: it may hold ANSI SGR " +
         "sequences, a bare `\\r` (a progress line redrawn in place), and U+FFFD for bytes that were not " +
-        "UTF-8. Clipped to its first 64 KiB when longer",
+        "UTF-8. Clipped to its first 64 KiB when longer (GET /jobs/{id}/output has it whole)",
     }),
     clipped: z.number().int().optional().openapi({
       description: "Present when `text` is clipped: the line's whole length in UTF-8 bytes",

@@ -8,70 +8,81 @@
  */
 import type { OutputStream } from "./queue.ts";
 
+/**
+ * How much of a line is kept as a line: its first 64 Ki characters, at least
+ * the 64 KiB the api serves of a longer line, and what the full-text index
+ * reads. The whole line stays in the job's chunks (job_output, GET
+ * /jobs/{id}/output): a 50 MB line never has to be held, joined or indexed
+ * whole, so each copy costs what it adds.
+ */
+export const LINE_HEAD_CHARS = 64 * 1024;
+/** What the full-text index reads of a line: all that is kept of it. */
+export const INDEXED_CHARS = LINE_HEAD_CHARS;
+
 export interface OutputLine {
   stream: OutputStream;
+  /** The line without its ending, or its first LINE_HEAD_CHARS when longer. */
   text: string;
+  /** The whole line's length in UTF-8 bytes. */
+  bytes: number;
 }
 
-/**
- * Each stream's tail as far as it is in memory. A tail can also have a part
- * stored before (a long line arriving over many copies): `stored` fetches
- * and forgets it, and is asked only when the line ends, so a long line costs
- * its length once, not once per copy.
- */
-export type LineTails = Record<OutputStream, string>;
+/** A stream's unended line so far: its head, and the whole's length. */
+export interface LineTail {
+  head: string;
+  chars: number;
+  bytes: number;
+  /** Whether it ends in "\r" (dropped if "\n" follows). */
+  cr: boolean;
+}
 
-export type StoredTail = (stream: OutputStream) => string;
+export type LineTails = Record<OutputStream, LineTail>;
 
-export const noTails = (): LineTails => ({ stdout: "", stderr: "" });
+export const emptyTail = (): LineTail => ({ head: "", chars: 0, bytes: 0, cr: false });
+export const noTails = (): LineTails => ({ stdout: emptyTail(), stderr: emptyTail() });
 
-const nothingStored: StoredTail = () => "";
+function append(tail: LineTail, text: string): void {
+  if (text === "") return;
+  if (tail.head.length < LINE_HEAD_CHARS) tail.head += text.slice(0, LINE_HEAD_CHARS - tail.head.length);
+  tail.chars += text.length;
+  tail.bytes += Buffer.byteLength(text);
+  tail.cr = text.endsWith("\r");
+}
+
+/** The tail as a line; `ended`: a "\n" ended it, so a "\r" before it is dropped. */
+function toLine(stream: OutputStream, tail: LineTail, ended: boolean): OutputLine {
+  if (!ended || !tail.cr) return { stream, text: tail.head, bytes: tail.bytes };
+  // The "\r" is the line's last character: in the head only when the head is the whole line.
+  const whole = tail.chars <= LINE_HEAD_CHARS;
+  return { stream, text: whole ? tail.head.slice(0, -1) : tail.head, bytes: tail.bytes - 1 };
+}
 
 /**
  * Appends the lines `text` ends to `lines` and updates the stream's tail.
- * Only the new text is searched for line ends, so a long line arriving in
- * many chunks costs its length, not its length times its chunks.
+ * Only the new text is searched for line ends, and a tail keeps only its
+ * head, so a long line arriving in many chunks costs its length once.
  */
-export function splitChunk(
-  tails: LineTails,
-  stream: OutputStream,
-  text: string,
-  lines: OutputLine[],
-  stored: StoredTail = nothingStored,
-): void {
+export function splitChunk(tails: LineTails, stream: OutputStream, text: string, lines: OutputLine[]): void {
   let start = 0;
   let end = text.indexOf("\n");
-  if (end === -1) {
-    tails[stream] += text;
-    return;
-  }
-  let first = true;
   while (end !== -1) {
-    const piece = text.slice(start, end);
-    const line = first ? stored(stream) + tails[stream] + piece : piece;
-    first = false;
-    lines.push({ stream, text: line.endsWith("\r") ? line.slice(0, -1) : line });
+    const tail = tails[stream];
+    append(tail, text.slice(start, end));
+    lines.push(toLine(stream, tail, true));
+    tails[stream] = emptyTail();
     start = end + 1;
     end = text.indexOf("\n", start);
   }
-  tails[stream] = text.slice(start);
+  append(tails[stream], text.slice(start));
 }
 
 /** The job has ended: each non-empty tail is a last line, stdout's first. */
-export function flushTails(tails: LineTails, lines: OutputLine[], stored: StoredTail = nothingStored): void {
+export function flushTails(tails: LineTails, lines: OutputLine[]): void {
   for (const stream of ["stdout", "stderr"] as const) {
-    const tail = stored(stream) + tails[stream];
-    if (tail !== "") lines.push({ stream, text: tail });
-    tails[stream] = "";
+    if (tails[stream].chars > 0) lines.push(toLine(stream, tails[stream], false));
+    tails[stream] = emptyTail();
   }
 }
-
-/**
- * How much of a line the full-text index reads: its first 64 Ki characters,
- * what the api serves of a longer line and marks matches in. A 50 MB line is
- * stored whole, but indexing all of it would hold the api's thread for seconds.
- */
-export const INDEXED_CHARS = 64 * 1024;
 
 // CSI sequences (colours, cursor moves): "\x1b[31mERROR" holds the word ERROR.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape is what it matches

@@ -10,6 +10,7 @@
  * in SQLite (JobOutputReader), and an entry leaves Valkey only after it is
  * in SQLite, so whatever a reader's Valkey read missed, its SQLite read has.
  */
+import { setImmediate } from "node:timers/promises";
 import type { ValkeyConnection } from "@convoy/sidecar-runtime";
 import { pause } from "../roles/role.ts";
 import type { CopiedEntry, OutputStore, UncopiedJob } from "./output-store.ts";
@@ -21,10 +22,13 @@ export const COPY_INTERVAL_MS = 1000;
 /**
  * Most entries read from a stream, and stored, at once. Splitting and
  * indexing lines takes about 0.15 s per MiB of log text, in the api's one
- * thread: 200 entries (at most 3.2 MiB) keep a transaction well under a
- * second, and requests are served between them.
+ * thread: 100 entries (at most 1.6 MiB) keep a transaction near a quarter
+ * second (a held thread past 2 s times out Valkey commands), and requests
+ * are served between them.
  */
-const COPY_BATCH = 200;
+const COPY_BATCH = 100;
+/** Batches of old runs' chunks split into lines per pass (splitPending). */
+const PENDING_BATCHES_PER_PASS = 10;
 
 /** Copies output every `intervalMs` until `signal` aborts; Valkey being down only delays it. */
 export function runOutputCopier(
@@ -46,7 +50,9 @@ export function runOutputCopier(
  */
 export async function copyOutput(store: OutputStore, valkey: ValkeyConnection): Promise<void> {
   for (const job of store.uncopied()) await copyJob(store, valkey, job);
-  store.splitPending();
+  // Requests are served between batches.
+  for (let batch = 0; batch < PENDING_BATCHES_PER_PASS && store.splitPending() > 0; batch++)
+    await setImmediate();
 }
 
 async function copyJob(store: OutputStore, valkey: ValkeyConnection, job: UncopiedJob): Promise<void> {

@@ -8,15 +8,7 @@
  * the same transaction.
  */
 import type { Database } from "bun:sqlite";
-import {
-  flushTails,
-  indexedText,
-  type LineTails,
-  noTails,
-  type OutputLine,
-  type StoredTail,
-  splitChunk,
-} from "./lines.ts";
+import { flushTails, indexedText, type LineTails, noTails, type OutputLine, splitChunk } from "./lines.ts";
 import type { OutputStream } from "./queue.ts";
 import type { JobOutput } from "./schemas.ts";
 
@@ -44,20 +36,22 @@ const ID_HALF_DIGITS = 20;
 /** A line's key in the full-text index: its job's seq times this, plus its n (migration 9). */
 export const LINE_KEY_SPAN = 2 ** 28;
 
-/** Jobs whose copied chunks are split into lines per pass of `splitPending`. */
-const PENDING_PER_PASS = 20;
+/** Chunks of runs copied before lines were kept split per call of `splitPending`, in one transaction. */
+const PENDING_BATCH = 100;
 
-type LineRow = { seq: number; line_count: number; lines_pending: 0 | 1 };
+type LineRow = { seq: number; line_count: number; lines_pending: 0 | 1; lines_split: string };
+type TailRow = { stream: OutputStream; head: string; chars: number; bytes: number; cr: 0 | 1 };
 
-/** Where a job's lines stand: its seq, the next line's n, each tail in memory and its parts stored. */
+/** Where a job's lines stand: its seq, the next line's n, each stream's tail. */
 interface LineState {
   seq: number;
   count: number;
+  /** Whether older chunks of the run still wait to be split (splitPending), and the last one split. */
+  pending: boolean;
+  split: string;
   tails: LineTails;
-  /** How many parts each stream's tail has stored. */
-  parts: Record<OutputStream, number>;
-  /** Takes a stream's stored tail: its text, deleted. */
-  stored: StoredTail;
+  /** Each tail's length in characters as stored: what changed is written back. */
+  storedChars: Record<OutputStream, number>;
 }
 
 /**
@@ -111,9 +105,10 @@ export class OutputStore {
       for (const entry of entries) {
         if (insert.run(id, storedEntry(entry.id), entry.stream, entry.text).changes === 0) continue;
         bytes += Buffer.byteLength(entry.text);
-        splitChunk(lines.tails, entry.stream, entry.text, ended, lines.stored);
+        // A run whose older chunks wait to be split: these wait behind them (splitPending).
+        if (!lines.pending) splitChunk(lines.tails, entry.stream, entry.text, ended);
       }
-      if (complete) flushTails(lines.tails, ended, lines.stored);
+      if (complete && !lines.pending) flushTails(lines.tails, ended);
       this.#storeLines(id, lines, ended);
       this.#db
         .query<never, { id: string; copied: string; complete: 0 | 1; bytes: number }>(
@@ -127,98 +122,87 @@ export class OutputStore {
   }
 
   /**
-   * Splits into lines the chunks of runs copied before lines were kept
-   * (migration 9), a few runs per call, each in a transaction of its own;
-   * how many it split. A run still copied is split by `add` first.
+   * Splits into lines the next chunks of the oldest run copied before lines
+   * were kept (migration 9), at most `limit`, in one transaction; how many it
+   * split (0: none is left). Once a run's chunks are all split it is an
+   * ordinary run: `add` splits what comes next.
    */
-  splitPending(limit = PENDING_PER_PASS): number {
-    const pending = this.#db
-      .query<{ id: string }, [number]>(
-        "SELECT id FROM jobs WHERE lines_pending = 1 ORDER BY created_at, id LIMIT ?1",
+  splitPending(limit = PENDING_BATCH): number {
+    const job = this.#db
+      .query<{ id: string }, []>(
+        "SELECT id FROM jobs WHERE lines_pending = 1 ORDER BY created_at, id LIMIT 1",
       )
-      .all(limit);
-    for (const { id } of pending) {
-      this.#db.transaction(() => {
-        const lines = this.#lines(id);
-        const complete =
-          this.#db
-            .query<{ c: 0 | 1 }, [string]>("SELECT output_complete AS c FROM jobs WHERE id = ?1")
-            .get(id)?.c === 1;
-        const ended: OutputLine[] = [];
-        if (complete) flushTails(lines.tails, ended, lines.stored);
-        this.#storeLines(id, lines, ended);
-      })();
-    }
-    return pending.length;
+      .get();
+    if (job === null) return 0;
+    const { id } = job;
+    let split = 0;
+    this.#db.transaction(() => {
+      const lines = this.#lines(id);
+      const chunks = this.#db
+        .query<OutputRow, [string, string, number]>(
+          "SELECT entry, stream, text FROM job_output WHERE job_id = ?1 AND entry > ?2 ORDER BY entry LIMIT ?3",
+        )
+        .all(id, lines.split, limit);
+      const ended: OutputLine[] = [];
+      for (const chunk of chunks) splitChunk(lines.tails, chunk.stream, chunk.text, ended);
+      const caughtUp = chunks.length < limit;
+      const complete =
+        this.#db.query<{ c: 0 | 1 }, [string]>("SELECT output_complete AS c FROM jobs WHERE id = ?1").get(id)
+          ?.c === 1;
+      if (caughtUp && complete) flushTails(lines.tails, ended);
+      this.#storeLines(id, lines, ended);
+      this.#db
+        .query<never, [string, 0 | 1, string]>(
+          "UPDATE jobs SET lines_split = ?1, lines_pending = ?2 WHERE id = ?3",
+        )
+        .run(chunks.at(-1)?.entry ?? lines.split, caughtUp ? 0 : 1, id);
+      split = Math.max(1, chunks.length);
+    })();
+    return split;
   }
 
-  /**
-   * Where the job's lines stand. A run copied before lines were kept has its
-   * chunks split first. Tails stored before are read only when their line ends.
-   */
+  /** Where the job's lines stand, its tails as stored. */
   #lines(id: string): LineState {
     const state = this.#db
-      .query<LineRow, [string]>("SELECT seq, line_count, lines_pending FROM jobs WHERE id = ?1")
+      .query<LineRow, [string]>("SELECT seq, line_count, lines_pending, lines_split FROM jobs WHERE id = ?1")
       .get(id);
-    const parts: Record<OutputStream, number> = { stdout: 0, stderr: 0 };
-    for (const row of this.#db
-      .query<{ stream: OutputStream; parts: number }, [string]>(
-        "SELECT stream, max(part) + 1 AS parts FROM job_line_tails WHERE job_id = ?1 GROUP BY stream",
-      )
-      .all(id)) {
-      parts[row.stream] = row.parts;
-    }
-    const take = this.#db.query<{ part: number; text: string }, [string, string]>(
-      "DELETE FROM job_line_tails WHERE job_id = ?1 AND stream = ?2 RETURNING part, text",
-    );
     const lines: LineState = {
       seq: state?.seq ?? 0,
       count: state?.line_count ?? 0,
+      pending: state?.lines_pending === 1,
+      split: state?.lines_split ?? "",
       tails: noTails(),
-      parts,
-      stored: (stream) => {
-        if (lines.parts[stream] === 0) return "";
-        lines.parts[stream] = 0;
-        return take
-          .all(id, stream)
-          .sort((a, b) => a.part - b.part)
-          .map((row) => row.text)
-          .join("");
-      },
+      storedChars: { stdout: 0, stderr: 0 },
     };
-    if (state?.lines_pending !== 1) return lines;
-    // A pending run's chunks were never split: it has no tails stored.
-    const ended: OutputLine[] = [];
-    for (const chunk of this.#db
-      .query<OutputRow, [string]>(
-        "SELECT entry, stream, text FROM job_output WHERE job_id = ?1 ORDER BY entry",
-      )
-      .iterate(id)) {
-      splitChunk(lines.tails, chunk.stream, chunk.text, ended, lines.stored);
+    for (const row of this.#db
+      .query<TailRow, [string]>("SELECT stream, head, chars, bytes, cr FROM job_line_tails WHERE job_id = ?1")
+      .all(id)) {
+      lines.tails[row.stream] = { head: row.head, chars: row.chars, bytes: row.bytes, cr: row.cr === 1 };
+      lines.storedChars[row.stream] = row.chars;
     }
-    this.#insertLines(id, lines, ended);
-    this.#db.query<never, [string]>("UPDATE jobs SET lines_pending = 0 WHERE id = ?1").run(id);
     return lines;
   }
 
-  /**
-   * Stores ended lines, the job's line count, and what each tail gained in
-   * memory as its next stored part (a tail taken by an ended line was deleted).
-   */
+  /** Stores ended lines, the job's line count, and each tail that changed. */
   #storeLines(id: string, lines: LineState, ended: readonly OutputLine[]): void {
     this.#insertLines(id, lines, ended);
     this.#db
       .query<never, [number, string]>("UPDATE jobs SET line_count = ?1 WHERE id = ?2")
       .run(lines.count, id);
-    const append = this.#db.query<never, [string, string, number, string]>(
-      "INSERT INTO job_line_tails (job_id, stream, part, text) VALUES (?1, ?2, ?3, ?4)",
+    const upsert = this.#db.query<never, [string, string, string, number, number, 0 | 1]>(
+      `INSERT INTO job_line_tails (job_id, stream, head, chars, bytes, cr) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+       ON CONFLICT (job_id, stream) DO UPDATE
+         SET head = excluded.head, chars = excluded.chars, bytes = excluded.bytes, cr = excluded.cr`,
+    );
+    const remove = this.#db.query<never, [string, string]>(
+      "DELETE FROM job_line_tails WHERE job_id = ?1 AND stream = ?2",
     );
     for (const stream of ["stdout", "stderr"] as const) {
       const tail = lines.tails[stream];
-      if (tail === "") continue;
-      append.run(id, stream, lines.parts[stream], tail);
-      lines.parts[stream] += 1;
-      lines.tails[stream] = "";
+      // A tail only grows until its line ends: the same length is the same tail.
+      if (tail.chars === lines.storedChars[stream] && ended.every((line) => line.stream !== stream)) continue;
+      if (tail.chars === 0) remove.run(id, stream);
+      else upsert.run(id, stream, tail.head, tail.chars, tail.bytes, tail.cr ? 1 : 0);
     }
   }
 
@@ -231,8 +215,8 @@ export class OutputStore {
       "INSERT INTO job_lines_fts (rowid, text) VALUES (?1, ?2)",
     );
     const base = lines.seq * LINE_KEY_SPAN;
-    for (const { stream, text } of ended) {
-      line.run(id, lines.count, stream, text, Buffer.byteLength(text));
+    for (const { stream, text, bytes } of ended) {
+      line.run(id, lines.count, stream, text, bytes);
       word.run(base + lines.count, indexedText(text));
       lines.count += 1;
     }

@@ -584,7 +584,7 @@ export interface components {
             n: number;
             /** @enum {string} */
             stream: "stdout" | "stderr";
-            /** @description The line without its ending (`\n`, or `\r\n`), as the job wrote it: it may hold ANSI SGR sequences, a bare `\r` (a progress line redrawn in place), and U+FFFD for bytes that were not UTF-8. Clipped to its first 64 KiB when longer */
+            /** @description The line without its ending (`\n`, or `\r\n`), as the job wrote it: it may hold ANSI SGR sequences, a bare `\r` (a progress line redrawn in place), and U+FFFD for bytes that were not UTF-8. Clipped to its first 64 KiB when longer (GET /jobs/{id}/output has it whole) */
             text: string;
             /** @description Present when `text` is clipped: the line's whole length in UTF-8 bytes */
             clipped?: number;
