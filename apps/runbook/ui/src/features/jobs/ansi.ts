@@ -8,7 +8,8 @@
  * starts in the raw text (a picture replaces one character by one, so offsets
  * inside a segment stay aligned), and the output is data for React (class
  * names, and colours as style properties, which a `style-src 'self'` CSP
- * allows), not an HTML string. A 64 KiB line parses in about a millisecond.
+ * allows), not an HTML string. A 64 KiB line parses in 0.3 ms (plain text or
+ * binary garbage) to 2.7 ms (a sequence every 12 characters), measured with Bun.
  */
 
 export interface AnsiStyle {
