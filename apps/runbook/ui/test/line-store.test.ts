@@ -113,13 +113,20 @@ describe("LineStore", () => {
 
   it("a failed read is reported and the next success clears it", async () => {
     let fail = true;
+    let asked = 0;
     const store = new LineStore(async () => {
+      asked += 1;
       if (fail) throw new Error("down");
       return { lines: [], total: 0, complete: true, truncated: false };
     });
     store.want(0, 10);
     await settle();
     expect(store.error).toBeInstanceOf(Error);
+    // Renders after a failure ask nothing: the timed refresh does.
+    store.want(0, 10);
+    store.want(0, 10);
+    await settle();
+    expect(asked).toBe(1);
     fail = false;
     await store.refresh();
     expect(store.error).toBeNull();

@@ -207,6 +207,7 @@ export class LineStore {
 
   /** Asks for the newest page again: the count grows while the run does. */
   refresh(): Promise<void> {
+    if (!this.meta.loaded) return this.#load(0, true);
     const size = this.#pageSize;
     const end = Math.max(0, this.meta.total - 1);
     return this.#load(end - (end % size), true);
@@ -230,6 +231,8 @@ export class LineStore {
   #load(first: number, force = false): Promise<void> {
     const running = this.#inflight.get(first);
     if (running && !force) return running;
+    // After a failure, only the timed refresh asks again: never a request per render.
+    if (this.error !== null && !force) return Promise.resolve();
     const promise = this.#fetch(first, this.#pageSize, this.#abort.signal)
       .then((answer) => {
         // Answers may cross: the count only grows, an ended run stays ended.

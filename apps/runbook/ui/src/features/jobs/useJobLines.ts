@@ -30,10 +30,10 @@ export function useJobLines(api: ApiClient, id: string, live: boolean): LineStor
   useSyncExternalStore(store.subscribe, store.version);
   useEffect(() => () => store.dispose(), [store]);
 
-  // Until every line is stored, the count grows: ask again each second.
+  // Until every line is stored, the count grows: ask again each second (also after a failure).
   useEffect(() => {
     const timer = setInterval(() => {
-      if (store.meta.loaded && !store.meta.complete) void store.refresh();
+      if (!store.meta.complete || store.error !== null) void store.refresh();
     }, REFRESH_MS);
     return () => clearInterval(timer);
   }, [store]);
