@@ -101,24 +101,35 @@ async function followJob({ command, timeoutMs, keepText }) {
   }
   if (!view) throw new Error("the new job was not shown");
 
-  const seen = []; // [wall-clock ms, line] for each complete line, as it appeared
-  let consumed = 0; // characters of the view's text already split into lines
-  let text = "";
+  // The view is windowed: it holds the lines in view (each `.output-line`,
+  // numbered by data-n), and says how many the run has (data-lines). A line
+  // is noted with the time its text last changed: a line still being written
+  // shows its start first.
+  const shown = new Map(); // n → [wall-clock ms, text]
+  let count = 0;
+  let firstAt = null;
+  let countedAt = null; // when data-lines last grew
   const take = () => {
-    text = view.textContent;
     const at = now();
-    let end = text.indexOf("\n", consumed);
-    while (end !== -1) {
-      seen.push([at, text.slice(consumed, end)]);
-      consumed = end + 1;
-      end = text.indexOf("\n", consumed);
+    for (const row of view.querySelectorAll(".output-line[data-n]")) {
+      if (row.classList.contains("output-loading")) continue;
+      const n = Number(row.getAttribute("data-n"));
+      const text = row.textContent.replace(/\n$/, "");
+      const known = shown.get(n);
+      if (known === undefined || known[1] !== text) shown.set(n, [at, text]);
+      firstAt ??= at;
+    }
+    const lines = Number(view.getAttribute("data-lines") ?? 0);
+    if (lines > count) {
+      count = lines;
+      countedAt = at;
     }
   };
   take();
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       observer.disconnect();
-      reject(new Error(`the job's output did not end within ${timeoutMs} ms (${seen.length} lines seen)`));
+      reject(new Error(`the job's output did not end within ${timeoutMs} ms (${count} lines counted)`));
     }, timeoutMs);
     const observer = new MutationObserver(() => {
       take();
@@ -142,16 +153,45 @@ async function followJob({ command, timeoutMs, keepText }) {
   for (let i = 0; i < 1000 && !ended.includes(detail?.getAttribute("data-status")); i++) {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+  // Everything the view followed, read again through the same endpoint: a
+  // flood's lines mostly scroll past unrendered, so they are checked here.
+  let streamText = null;
+  if (!keepText) {
+    const endpoint = await window.__TAURI_INTERNALS__.invoke("plugin:convoy-supervisor|endpoint", {
+      name: "api",
+    });
+    const headers = { Authorization: `Bearer ${endpoint.token}` };
+    const id = detail.getAttribute("data-job-id");
+    const parts = [];
+    let after = "0";
+    for (;;) {
+      const response = await fetch(`${endpoint.baseUrl}/jobs/${id}/output?after=${after}&limit=1000`, {
+        headers,
+      });
+      const page = await response.json();
+      for (const chunk of page.chunks) if (chunk.stream === "stdout") parts.push(chunk.text);
+      after = page.cursor;
+      if (page.end) break;
+    }
+    streamText = parts.join("");
+  }
+  const rendered = [...shown.entries()].sort(([a], [b]) => a - b);
   return {
     submittedAt,
     endedAt,
     status: detail?.getAttribute("data-status") ?? null,
-    trimmed: document.querySelector('[data-testid="output-trimmed"]') !== null,
-    seen: keepText ? seen : null,
-    count: seen.length,
-    firstAt: seen[0]?.[0] ?? null,
-    lastAt: seen.at(-1)?.[0] ?? null,
-    lines: keepText ? null : seen.map(([, line]) => line),
+    trimmed: document.querySelector('[data-testid="output-truncated"]') !== null,
+    // [n, wall-clock ms, text] of every line the view rendered.
+    seen: keepText ? rendered.map(([n, [at, text]]) => [n, at, text]) : null,
+    count,
+    firstAt,
+    lastAt: countedAt,
+    // A line the view moved past while it was still being written keeps its start: a prefix is no mismatch.
+    renderedMismatches: keepText
+      ? null
+      : rendered.filter(([n, [, text]]) => !String(n + 1).startsWith(text)).map(([n, [, text]]) => [n, text]),
+    rendered: rendered.length,
+    lines: streamText === null ? null : streamText.split("\n").slice(0, -1),
     answers: keepText ? answers : null,
   };
 }
@@ -199,7 +239,7 @@ try {
         keepText: true,
       });
       const samples = [];
-      for (const [at, line] of followed.seen) {
+      for (const [, at, line] of followed.seen) {
         const match = /^t (\d+) (\d+)$/.exec(line);
         if (!match) continue;
         const printedAt = Number(match[2]) / 1000;
@@ -238,13 +278,19 @@ try {
       timeoutMs: 600_000,
       keepText: false,
     });
-    // Every line, once, in order: the UI shows exactly what the job printed.
-    let mismatches = 0;
+    // Every line, once, in order, in what the view followed; the view counts
+    // exactly that many, and every line it rendered is the job's line there.
+    let mismatches = followed.renderedMismatches.length;
+    if (mismatches > 0)
+      console.error(
+        `rendered lines unlike seq's: ${JSON.stringify(followed.renderedMismatches.slice(0, 5))}`,
+      );
     for (let i = 0; i < n; i++) if (followed.lines[i] !== String(i + 1)) mismatches += 1;
-    const extra = Math.max(0, followed.lines.length - n);
+    const extra = Math.max(0, followed.lines.length - n, followed.count - n);
     results.flood.push({
       lines: n,
-      received: followed.lines.length,
+      received: Math.min(followed.lines.length, followed.count),
+      rendered: followed.rendered,
       mismatches,
       extra,
       status: followed.status,
