@@ -34,9 +34,11 @@ cleanup() { [ -z "$xvfb_pid" ] || kill "$xvfb_pid" 2>/dev/null || true; }
 trap cleanup EXIT
 
 step "package tests on $(basename "$CONVOY_PACKAGE_DEB")"
+files=()
+for file in "$@"; do files+=("$(realpath "$file")"); done
 cd "$ROOT/tests/package"
-if [ $# -gt 0 ]; then
-  node --test --test-concurrency=1 --test-timeout=900000 "$@"
+if [ ${#files[@]} -gt 0 ]; then
+  node --test --test-concurrency=1 --test-timeout=900000 "${files[@]}"
 else
   node --test --test-concurrency=1 --test-timeout=900000 ./*.test.mjs
 fi
