@@ -9,7 +9,7 @@ source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
 ensure_setup
 
-benchmarks=(supervisor api coldstart startup memory ipc ui search)
+benchmarks=(supervisor api coldstart startup memory ipc ui search scroll)
 
 for name in "${benchmarks[@]}"; do
   step "bench: $name"
