@@ -53,7 +53,7 @@ triple="$(rustc -vV | sed -n 's/^host: //p')"
 export TAURI_ENV_TARGET_TRIPLE="$triple"
 
 step "compile the sidecar for $triple" >&2
-bash "$ROOT/scripts/compile-sidecar.sh" >/dev/null
+CONVOY_APP_VERSION="$app_version" bash "$ROOT/scripts/compile-sidecar.sh" >/dev/null
 
 # The externalBin only for packaging: debug builds run the sidecar's TypeScript.
 overlay="{\"bundle\":{\"externalBin\":[\"binaries/runbook-sidecar\"]}"

@@ -319,6 +319,8 @@ describe("signed updates of the installed .deb", () => {
     assert.equal(installedVersion(), "0.2.0", "dpkg installed 0.2.0");
     const wanted = { shell: sha256(installedBinary), sidecar: sha256(installedSidecar) };
     assert.notEqual(wanted.shell, disk.shell, "0.2.0's shell is another build");
+    // The sidecar carries the app's version (compiled in), so it is another file too.
+    assert.notEqual(wanted.sidecar, disk.sidecar, "0.2.0's sidecar is another build");
 
     const builds = await waitFor(
       () => {
@@ -342,6 +344,7 @@ describe("signed updates of the installed .deb", () => {
     for (const role of ["api", "worker"]) {
       const reported = builds[role];
       assert.equal(reported.build, wanted.sidecar, `the ${role} runs the installed sidecar`);
+      assert.equal(reported.version, "0.2.0", `the ${role} reports the new version`);
       assert.equal(
         describeProcess({ pid: Number(reported.pid) }).exe,
         installedSidecar,

@@ -2,8 +2,15 @@ import { open } from "node:fs/promises";
 import { log } from "@convoy/sidecar-runtime";
 import packageJson from "../package.json" with { type: "json" };
 
-/** Runbook's version, from package.json, embedded at build time. */
-export const RUNBOOK_VERSION: string = packageJson.version;
+/** Set by scripts/compile-sidecar.sh (`--define`): the version of the app it ships in. */
+declare const RUNBOOK_BUILD_VERSION: string | undefined;
+
+/**
+ * Runbook's version: the app's, compiled into the executable, so the sidecars
+ * of an update report the new version; from package.json when run from source.
+ */
+export const RUNBOOK_VERSION: string =
+  typeof RUNBOOK_BUILD_VERSION === "string" ? RUNBOOK_BUILD_VERSION : packageJson.version;
 
 /**
  * Where this process runs from. On Linux /proc/self/exe stays the running

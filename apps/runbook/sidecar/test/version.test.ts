@@ -34,4 +34,15 @@ await Bun.sleep(3000);`;
       `build process=api pid=${child.pid} version=${RUNBOOK_VERSION} build=${executable}`,
     );
   });
+
+  test("the version compiled in (--define, as compile-sidecar.sh does) is the one reported", async () => {
+    const script = `import { RUNBOOK_VERSION } from ${JSON.stringify(VERSION_MODULE)};
+console.log(RUNBOOK_VERSION);`;
+    const run = (define: string[]) =>
+      Bun.spawnSync([process.execPath, ...define, "-e", script], { stdout: "pipe" })
+        .stdout.toString()
+        .trim();
+    expect(run(["--define", 'RUNBOOK_BUILD_VERSION="9.8.7"'])).toBe("9.8.7");
+    expect(run([])).toBe(RUNBOOK_VERSION);
+  });
 });
