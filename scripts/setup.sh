@@ -18,12 +18,13 @@ source "$(dirname "$0")/lib.sh"
 
 # What Tauri needs on Linux, what the tests drive it with (WebKitGTK for the app,
 # Chromium for the browser tests: no browser is ever downloaded), and the
-# Redis-protocol server.
+# Redis-protocol server; pkexec, which the updater installs a package with.
 SYSTEM_PACKAGES=(
   build-essential pkg-config curl file libssl-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libsoup-3.0-dev
   xvfb xauth x11-utils webkit2gtk-driver chromium redis-server
   python3-minimal util-linux python3-venv
+  pkexec
 )
 TAURI_DRIVER_VERSION=2.1.0
 NODE_MIN=20.19
