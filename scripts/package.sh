@@ -44,10 +44,15 @@ export SOURCE_DATE_EPOCH
 export TZ=UTC LC_ALL=C.UTF-8
 
 # Absolute paths in panic messages and debug info would tie the binary to this
-# checkout and this machine's Cargo home.
+# machine's Cargo home, the target dir and the checkout. The first two are the
+# same for every clone here, so RUSTFLAGS (which Cargo hashes into each
+# crate's fingerprint) can name them and a new clone reuses the release build;
+# the checkout's path is mapped by a RUSTC_WRAPPER, which is not hashed.
 cargo_home="${CARGO_HOME:-$HOME/.cargo}"
-RUSTFLAGS="${RUSTFLAGS:-} --remap-path-prefix=$ROOT=/convoy --remap-path-prefix=$cargo_home=/cargo --remap-path-prefix=$CARGO_TARGET_DIR=/target"
+RUSTFLAGS="${RUSTFLAGS:-} --remap-path-prefix=$cargo_home=/cargo --remap-path-prefix=$CARGO_TARGET_DIR=/target"
 export RUSTFLAGS
+[ -z "${RUSTC_WRAPPER:-}" ] || die "scripts/package.sh sets RUSTC_WRAPPER itself (got '$RUSTC_WRAPPER')"
+export RUSTC_WRAPPER="$ROOT/scripts/rustc-remap-root.sh" CONVOY_REMAP_ROOT="$ROOT"
 
 triple="$(rustc -vV | sed -n 's/^host: //p')"
 export TAURI_ENV_TARGET_TRIPLE="$triple"
