@@ -204,15 +204,15 @@ export function OutputView({
         style={{ "--gutter": `${digits + 1}ch` } as React.CSSProperties}
       >
         <div className="output-content" style={{ height: contentHeight(count) }}>
-          {rows.map(({ n, line }) => (
-            <OutputLine
-              key={n}
-              n={n}
-              line={line}
-              top={lineTop(n, first, viewport.scrollTop)}
-              marked={n === target}
-            />
-          ))}
+          {/* One box moves with the window; the rows in it keep their props, so only new ones render. */}
+          <div
+            className="output-window"
+            style={{ transform: `translateY(${lineTop(from, first, viewport.scrollTop)}px)` }}
+          >
+            {rows.map(({ n, line }) => (
+              <OutputLine key={n} n={n} line={line} marked={n === target} />
+            ))}
+          </div>
         </div>
       </div>
       {store.meta.truncated && (
@@ -234,15 +234,14 @@ export function OutputView({
   );
 }
 
+/** A line's row: the same (n, line, marked) renders nothing again; a line's ANSI is parsed once per row. */
 const OutputLine = memo(function OutputLine({
   n,
   line,
-  top,
   marked,
 }: {
   n: number;
   line: Line | undefined;
-  top: number;
   marked: boolean;
 }) {
   const stderr = line?.stream === "stderr";
@@ -261,7 +260,6 @@ const OutputLine = memo(function OutputLine({
       data-line={n + 1}
       data-stream={line?.stream}
       title={stderr ? "stderr" : undefined}
-      style={{ top }}
     >
       {line?.clipped !== undefined && (
         <span className="line-clipped" data-testid="line-clipped">
