@@ -24,5 +24,9 @@ fi
 cleanup() { [ -z "$xvfb_pid" ] || kill "$xvfb_pid" 2>/dev/null || true; }
 trap cleanup EXIT
 
+# Test files given as arguments, from the caller's directory; else every one.
+files=()
+for file in "$@"; do files+=("$(realpath "$file")"); done
 cd "$ROOT/tests/e2e"
-node --test --test-concurrency=1 --test-timeout=600000 ./*.test.mjs
+[ ${#files[@]} -gt 0 ] || files=(./*.test.mjs)
+node --test --test-concurrency=1 --test-timeout=600000 "${files[@]}"

@@ -167,7 +167,7 @@ exec '${bunBinary}' '${sidecarEntry}' "$@"
 
     // Restart from the UI gives it a fresh budget.
     await row.$('[data-testid="sidecar-restart"]').click();
-    await waitFor(() => count() > 6, { timeout: 10_000, message: "a manual restart" });
+    await waitFor(() => count() > 6, { timeout: 30_000, message: "a manual restart" });
   });
 });
 
