@@ -4,7 +4,7 @@
  * chatty job is batched; a flood arrives whole, in order.
  */
 import { expect, test } from "bun:test";
-import { pumpOutput } from "../src/runner/output-pump.ts";
+import { pieces, pumpOutput } from "../src/runner/output-pump.ts";
 
 interface Written {
   text: string;
@@ -97,6 +97,19 @@ test("a flood arrives whole and in order, in writes of at most about maxBytes", 
   const expected = `${Array.from({ length: 200_000 }, (_, i) => i + 1).join("\n")}\n`;
   expect(text.length).toBe(expected.length);
   expect(text === expected).toBe(true);
-  // One read may add up to a pipe's worth past maxBytes before the batch is written.
-  for (const piece of written) expect(piece.length).toBeLessThanOrEqual(16 * 1024 + 256 * 1024);
+  // However much one read hands over, no write is larger than maxBytes.
+  for (const piece of written) expect(Buffer.byteLength(piece)).toBeLessThanOrEqual(16 * 1024);
 }, 30_000);
+
+test("pieces cut a long text at maxBytes, never inside a character", () => {
+  const text = `${"a".repeat(9)}é€😀`.repeat(5000);
+  for (const maxBytes of [4, 5, 7, 16, 1024]) {
+    const cut = [...pieces(text, maxBytes)];
+    expect(cut.join("")).toBe(text);
+    for (const piece of cut) {
+      expect(Buffer.byteLength(piece)).toBeLessThanOrEqual(maxBytes);
+      expect(piece).not.toContain("\uFFFD");
+    }
+  }
+  expect([...pieces("short", 16)]).toEqual(["short"]);
+});
