@@ -1,0 +1,64 @@
+/**
+ * What every report takes and writes: `--work` (the benchmark's working dir,
+ * holding its raw figures and the load averages its script saved), `--json`
+ * and `--md` (where the record goes), `--root` (the tree) for those that read
+ * it, and any options of its own.
+ */
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { type ParseArgsConfig, parseArgs } from "node:util";
+
+export interface ReportArgs<Values> {
+  work: string;
+  root: string;
+  json: string;
+  md: string;
+  /** Every option, the report's own included. */
+  values: Values;
+}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/** Parses the command line; a missing or unknown option exits with a message saying which (status 2). */
+export function reportArgs<const Extra extends Options = Record<never, never>>(
+  name: string,
+  { root = false, extra }: { root?: boolean; extra?: Extra } = {},
+) {
+  const options = {
+    work: { type: "string" },
+    json: { type: "string" },
+    md: { type: "string" },
+    root: { type: "string" },
+    ...(extra ?? {}),
+  } as const satisfies Options;
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ options, allowPositionals: true });
+  } catch (error) {
+    usage(name, (error as Error).message);
+  }
+  const values = parsed.values as Record<string, unknown>;
+  const required = ["work", "json", "md", ...(root ? ["root"] : [])];
+  for (const key of required) if (typeof values[key] !== "string") usage(name, `--${key} is required`);
+  return {
+    work: resolve(values.work as string),
+    root: resolve((values.root as string | undefined) ?? "."),
+    json: resolve(values.json as string),
+    md: resolve(values.md as string),
+    values: parsed.values,
+    positionals: parsed.positionals,
+  };
+}
+
+function usage(name: string, message: string): never {
+  process.stderr.write(
+    `${name}: ${message} (usage: --work <dir> --json <file> --md <file> [--root <tree>] ...)\n`,
+  );
+  process.exit(2);
+}
+
+/** Writes the record: `data` as JSON (2-space indent, a final newline) and the Markdown. */
+export function writeReport(args: { json: string; md: string }, data: unknown, markdown: string): void {
+  writeFileSync(args.json, `${JSON.stringify(data, null, 2)}\n`);
+  writeFileSync(args.md, markdown.endsWith("\n") ? markdown : `${markdown}\n`);
+}
