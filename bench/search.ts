@@ -9,31 +9,24 @@
 //
 //   bun bench/search.ts --work DIR --json FILE --md FILE [--smoke]
 import type { Database } from "bun:sqlite";
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { cpus, homedir, release, totalmem } from "node:os";
+import { homedir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { createApp } from "../apps/runbook/sidecar/src/api/app.ts";
 import { openDatabase } from "../apps/runbook/sidecar/src/db/database.ts";
 import { MIGRATIONS } from "../apps/runbook/sidecar/src/db/migrations.ts";
 import { migrate } from "../apps/runbook/sidecar/src/db/migrator.ts";
 import { OutputStore } from "../apps/runbook/sidecar/src/jobs/output-store.ts";
 import { JobStore } from "../apps/runbook/sidecar/src/jobs/store.ts";
+import { saveLoadAverage } from "./lib/load.ts";
+import { machineInfo } from "./lib/machine.ts";
+import { reportArgs, writeReport } from "./lib/report.ts";
+import { percentile } from "./lib/stats.ts";
+import { fmt, table } from "./lib/table.ts";
 
-const { values: args } = parseArgs({
-  options: {
-    work: { type: "string" },
-    json: { type: "string" },
-    md: { type: "string" },
-    smoke: { type: "boolean", default: false },
-  },
-});
-if (!args.work || !args.json || !args.md) {
-  throw new Error("usage: bun bench/search.ts --work DIR --json FILE --md FILE [--smoke]");
-}
+const args = reportArgs("search", { extra: { smoke: { type: "boolean", default: false } } });
 const work = args.work;
-const smoke = args.smoke === true;
+const smoke = (args.values as { smoke?: boolean }).smoke === true;
 
 /** Bump when the generated data changes, so a cached database is rebuilt. */
 const GENERATOR_VERSION = 1;
@@ -220,9 +213,6 @@ function sizes(db: Database): { name: string; bytes: number }[] {
   ].sort((a, b) => b.bytes - a.bytes);
 }
 
-const percentile = (sorted: readonly number[], p: number) =>
-  sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-
 const built = build();
 process.stderr.write(`${built.reused ? "reusing" : "built"} ${built.path}\n`);
 const db = openDatabase(built.path, { create: false });
@@ -285,9 +275,9 @@ interface Measured {
   aim: boolean;
   runs: number;
   bytes: number;
-  p50: number;
-  p95: number;
-  max: number;
+  p50: number | null;
+  p95: number | null;
+  max: number | null;
   samples: number[];
 }
 
@@ -296,50 +286,27 @@ for (const query of QUERIES) {
   const warm = await call(query.path);
   const samples: number[] = [];
   for (let i = 0; i < REPETITIONS; i++) samples.push((await call(query.path)).ms);
-  const sorted = [...samples].sort((a, b) => a - b);
   const items = warm.body.items;
+  const p95 = percentile(samples, 95);
   measured.push({
     ...query,
     runs: Array.isArray(items) ? items.length : 0,
     bytes: warm.bytes,
-    p50: percentile(sorted, 50),
-    p95: percentile(sorted, 95),
-    max: sorted.at(-1) ?? Number.NaN,
+    p50: percentile(samples, 50),
+    p95,
+    max: percentile(samples, 100),
     samples: samples.map((ms) => Math.round(ms * 1000) / 1000),
   });
-  process.stderr.write(`${query.name}: p95 ${percentile(sorted, 95).toFixed(1)} ms\n`);
+  process.stderr.write(`${query.name}: p95 ${fmt(p95)} ms\n`);
 }
 
 const tableSizes = sizes(db);
 const fileBytes = statSync(built.path).size;
+const sqlite = db.query<{ v: string }, []>("SELECT sqlite_version() AS v").get()?.v ?? null;
 db.close();
 
-const quiet = (command: string, argv: string[]) => {
-  try {
-    return execFileSync(command, argv, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-  } catch {
-    return null;
-  }
-};
-const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).map(Number);
-const loadBefore = join(work, "loadavg-before");
-const machine = {
-  date: new Date().toISOString().replace(/\.\d+Z$/, "+00:00"),
-  cpu: cpus()[0]?.model ?? null,
-  cores: cpus().length,
-  memory_gib: Math.round((totalmem() / 1024 ** 3) * 10) / 10,
-  kernel: release(),
-  load_average_before: existsSync(loadBefore)
-    ? readFileSync(loadBefore, "utf8").trim().split(" ").map(Number)
-    : null,
-  load_average_after: loadavg(),
-  bun: Bun.version,
-  sqlite: quiet(process.execPath, [
-    "-e",
-    'console.log(new (require("bun:sqlite").Database)(":memory:").query("select sqlite_version() v").get().v)',
-  ]),
-  git_head: quiet("git", ["rev-parse", "--short", "HEAD"]),
-};
+saveLoadAverage(work, "after");
+const machine = machineInfo(work, { bun: Bun.version, sqlite });
 
 const record = {
   machine,
@@ -356,52 +323,66 @@ const record = {
   size: { file_bytes: fileBytes, tables: tableSizes },
   queries: measured,
 };
-writeFileSync(args.json, `${JSON.stringify(record, null, 2)}\n`);
 
-const mb = (bytes: number) => (bytes / 1e6).toLocaleString("en-US", { maximumFractionDigits: 1 });
-const ms = (value: number) => (value < 10 ? value.toFixed(2) : value.toFixed(1));
+const mb = (bytes: number) => fmt(bytes / 1e6, 1);
+const yes = (met: boolean) => (met ? "yes" : "**no**");
 const aimed = measured.filter((m) => m.aim);
-const worst = aimed.reduce((a, b) => (b.p95 > a.p95 ? b : a));
+const worst = aimed.reduce((a, b) => ((b.p95 ?? 0) > (a.p95 ?? 0) ? b : a));
 const ftsBytes = tableSizes.find((t) => t.name.startsWith("job_lines_fts"))?.bytes ?? 0;
+const large = tableSizes.filter((t) => t.bytes >= 100_000);
+const small = tableSizes.filter((t) => t.bytes < 100_000);
+const command = ["bash bench/search.sh", ...(smoke ? ["--smoke"] : [])].join(" ");
 const md = [
   "# search benchmark: full-text search over a run history",
   "",
-  `Recorded ${machine.date} by \`bash bench/search.sh${smoke ? " --smoke" : ""}\` at commit ${machine.git_head} (plus any uncommitted changes in the working tree).`,
+  `Recorded ${machine.date} by \`${command}\` at commit ${machine.git_head} (plus any uncommitted changes in the working tree).`,
   "",
-  `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gib} GiB, Linux ${machine.kernel}, load average (1, 5, 15 min) before [${machine.load_average_before?.join(", ")}], after [${machine.load_average_after.join(", ")}]. Bun ${machine.bun}; SQLite ${machine.sqlite}.`,
+  `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gib} GiB, Linux ${machine.kernel}, load average (1, 5, 15 min) before [${machine.load_average_before?.join(", ")}], after [${machine.load_average_after?.join(", ")}]. Bun ${machine.bun}; SQLite ${machine.sqlite}.`,
   "",
-  `A Runbook database with ${RUNS.toLocaleString("en-US")} ended runs and ${mb(built.outputBytes)} MB of output in ${built.lines.toLocaleString("en-US")} log lines (timestamp, level, words from a vocabulary with a long tail, a path, numbers; one line in ten with an ANSI-coloured level), built through the copier's store (\`OutputStore.add\`, 16 KiB entries, which splits lines and indexes them in FTS5), ${RUNS_PER_TRANSACTION} runs per transaction. ${built.reused ? "The database was reused from the cache (`~/.cache/convoy/bench/`); its build time is from when it was built." : "Built in this run."} Each request goes through the api's handlers (\`app.request\`: guard, validation, handler, JSON; no network), once to warm up, then ${REPETITIONS} times; milliseconds.`,
+  `A Runbook database with ${fmt(RUNS, 0)} ended runs and ${mb(built.outputBytes)} MB of output in ${fmt(built.lines, 0)} log lines (timestamp, level, words from a vocabulary with a long tail, a path, numbers; one line in ten with an ANSI-coloured level), built through the copier's store (\`OutputStore.add\`, 16 KiB entries, which splits lines and indexes them in FTS5), ${RUNS_PER_TRANSACTION} runs per transaction, and cached under \`~/.cache/convoy/bench/\`: its build time is from when it was built (reused from the cache in this run: ${built.reused ? "yes" : "no"}). Each request goes through the api's handlers (\`app.request\`: guard, validation, handler, JSON; no network), once to warm up, then ${REPETITIONS} times; milliseconds.`,
   "",
   "## Aims",
   "",
-  "| aim | worst query | p95 | met |",
-  "|---|---|---:|---|",
-  `| every \`GET /search\` below: p95 ≤ ${AIM_P95_MS} ms | ${worst.name} | ${ms(worst.p95)} ms | ${aimed.every((m) => m.p95 <= AIM_P95_MS) ? "yes" : "**no**"} |`,
+  table(
+    ["aim", "worst query", "p95", "met"],
+    [
+      [
+        `every \`GET /search\` below: p95 ≤ ${AIM_P95_MS} ms`,
+        worst.name,
+        `${fmt(worst.p95)} ms`,
+        yes(aimed.every((m) => m.p95 !== null && m.p95 <= AIM_P95_MS)),
+      ],
+    ],
+    ["l", "l", "r", "l"],
+  ),
   "",
   "## Queries",
   "",
-  "| query | runs in answer | answer bytes | p50 | p95 | max |",
-  "|---|---:|---:|---:|---:|---:|",
-  ...measured.map(
-    (m) =>
-      `| ${m.name} | ${m.runs || "–"} | ${m.bytes.toLocaleString("en-US")} | ${ms(m.p50)} | ${ms(m.p95)} | ${ms(m.max)} |`,
+  table(
+    ["query", "runs in answer", "answer bytes", "p50", "p95", "max"],
+    measured.map((m) => [m.name, m.runs === 0 ? "–" : String(m.runs), fmt(m.bytes, 0), m.p50, m.p95, m.max]),
   ),
   "",
   "## Size and build",
   "",
-  `Build: ${(built.buildMs / 1000).toFixed(1)} s for ${mb(built.outputBytes)} MB (${(built.outputBytes / 1e6 / (built.buildMs / 1000)).toFixed(1)} MB/s through the copier's store). Database file: ${mb(fileBytes)} MB, ${(fileBytes / built.outputBytes).toFixed(2)} × the output; the full-text index is ${mb(ftsBytes)} MB (${(ftsBytes / built.outputBytes).toFixed(2)} × the output).`,
+  `Build: ${fmt(built.buildMs / 1000, 1)} s for ${mb(built.outputBytes)} MB (${fmt(built.outputBytes / 1e6 / (built.buildMs / 1000), 1)} MB/s through the copier's store). Database file: ${mb(fileBytes)} MB, ${fmt(fileBytes / built.outputBytes, 2)} × the output; the full-text index is ${mb(ftsBytes)} MB (${fmt(ftsBytes / built.outputBytes, 2)} × the output).`,
   "",
-  "| table or index | MB | × output |",
-  "|---|---:|---:|",
-  ...tableSizes
-    .filter((t) => t.bytes >= 100_000)
-    .map((t) => `| ${t.name} | ${mb(t.bytes)} | ${(t.bytes / built.outputBytes).toFixed(3)} |`),
-  `| everything else (${tableSizes.filter((t) => t.bytes < 100_000).length} tables and indexes) | ${mb(tableSizes.filter((t) => t.bytes < 100_000).reduce((sum, t) => sum + t.bytes, 0))} | |`,
+  table(
+    ["table or index", "MB", "× output"],
+    [
+      ...large.map((t) => [t.name, mb(t.bytes), fmt(t.bytes / built.outputBytes, 3)]),
+      [
+        `everything else (${small.length} tables and indexes)`,
+        mb(small.reduce((sum, t) => sum + t.bytes, 0)),
+        "",
+      ],
+    ],
+  ),
   "",
   "## Where the time goes",
   "",
   "A search walks the runs newest first. The newest matching run below a cursor is found with ascending key-range lookups in the index (a run's lines are one key range, `seq × 2^28 + n`): one range, then ranges doubling downwards until one holds a match, then halving it, so a common word's next run costs one lookup and a rare word's a few dozen, each a seek in FTS5's doclists (descending lookups make FTS5 read a common word's doclist whole: 1-5 ms each on this database). With filters it first tries the newest run the filters let through. Each run found then costs a lookup of its first 5 matching lines, a count of the rest, and reading those lines' text (at most 64 KiB each) to mark the matches: about 1 ms per run, most of a page's time. `job_lines` costs 1.5 × the text it holds: each row repeats its run's 36-character id (the primary key's first half) and its stream's name.",
   "",
 ].join("\n");
-writeFileSync(args.md, md);
+writeReport(args, record, md);
 console.log(md);
