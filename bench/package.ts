@@ -4,7 +4,8 @@
 // member and which file differs; then the installed app's cold start,
 // /usr/bin/runbook → the main window showing api data, as the app reports it
 // (CONVOY_STARTUP_REPORT), each launch with a home of its own or the same home
-// again. Writes package.json (every sample, the machine) and package.md.
+// again. Writes package.json (every sample, the machine) and package.md;
+// `render` turns a record into package.md and may be imported on its own.
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
@@ -17,9 +18,15 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { cpus, release, tmpdir, totalmem } from "node:os";
-import { basename, join, relative, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { tmpdir } from "node:os";
+import { basename, join, relative } from "node:path";
+import { waitFor } from "@convoy/testing";
+import { withEnvironment } from "./lib/environ.ts";
+import { saveLoadAverage } from "./lib/load.ts";
+import { dpkgVersion, firstLine, type Machine, machineInfo } from "./lib/machine.ts";
+import { reportArgs, writeReport } from "./lib/report.ts";
+import { type Stats, stats } from "./lib/stats.ts";
+import { fmt, STATS_HEAD, statsRow, table } from "./lib/table.ts";
 
 /** A dpkg-query `--showformat`: field names become `${name}`, anything with a space stays as it is. */
 const dpkgFormat = (...parts: string[]) =>
@@ -27,25 +34,6 @@ const dpkgFormat = (...parts: string[]) =>
 
 const AIM_DEB_MB = 40;
 const SHELL = "/usr/bin/runbook";
-
-const { values: args } = parseArgs({
-  options: {
-    work: { type: "string" },
-    builds: { type: "string", default: "2" },
-    runs: { type: "string", default: "10" },
-    display: { type: "string" },
-    json: { type: "string" },
-    md: { type: "string" },
-  },
-});
-if (!args.work || !args.json || !args.md || !args.display) {
-  throw new Error(
-    "usage: bun bench/package.ts --work DIR --display :N --json FILE --md FILE [--builds N] [--runs N]",
-  );
-}
-const work = resolve(args.work);
-const builds = Number(args.builds);
-const runs = Number(args.runs);
 
 function run(command: string, argv: string[]): string {
   return execFileSync(command, argv, {
@@ -65,41 +53,24 @@ function quiet(command: string, argv: string[]): string {
 
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 
-function stats(samples: number[]) {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)];
-  const mid = sorted.length / 2;
-  const median = sorted.length % 2 === 1 ? sorted[Math.floor(mid)] : (sorted[mid - 1] + sorted[mid]) / 2;
-  return {
-    n: sorted.length,
-    median: Math.round(median * 10) / 10,
-    p90: at(0.9),
-    min: sorted[0],
-    max: sorted[sorted.length - 1],
-  };
-}
-
-// --- the packages of each build ---------------------------------------------------
-
 type Build = { dir: string; ms: number; commit: string; deb: string; rpm: string | null };
-const built: Build[] = [];
-for (let n = 1; n <= builds; n++) {
+
+/** The packages of build `n` (bench/package.sh copied them into `<work>/build-<n>/`), its time and commit. */
+function readBuild(work: string, n: number): Build {
   const dir = join(work, `build-${n}`);
   const files = readdirSync(dir);
   const deb = files.find((f) => f.endsWith(".deb"));
   if (!deb) throw new Error(`no .deb in ${dir}`);
   const rpm = files.find((f) => f.endsWith(".rpm"));
-  built.push({
+  const commit = join(work, `build-${n}-commit`);
+  return {
     dir,
     ms: Number(readFileSync(join(work, `build-${n}-ms`), "utf8")),
-    commit: existsSync(join(work, `build-${n}-commit`))
-      ? readFileSync(join(work, `build-${n}-commit`), "utf8").trim()
-      : "?",
+    commit: existsSync(commit) ? readFileSync(commit, "utf8").trim() : "?",
     deb: join(dir, deb),
     rpm: rpm ? join(dir, rpm) : null,
-  });
+  };
 }
-const deb = built[0].deb;
 
 /** The members of an ar archive (a .deb): name → bytes. */
 function arMembers(file: string): Map<string, Buffer> {
@@ -177,68 +148,6 @@ function compareFiles(a: string | null, b: string | null) {
   return { identical: false, differing_bytes: differing };
 }
 
-const reproducible =
-  built.length >= 2
-    ? { deb: compareDebs(built[0].deb, built[1].deb), rpm: compareFiles(built[0].rpm, built[1].rpm) }
-    : null;
-
-// --- sizes ---------------------------------------------------------------------------
-
-const field = (name: string) => run("dpkg-deb", ["--field", deb, name]).trim();
-const contents = run("dpkg-deb", ["--contents", deb])
-  .split("\n")
-  .filter((line) => line.startsWith("-"))
-  .map((line) => {
-    const parts = line.split(/\s+/);
-    return {
-      size: Number(parts[2]),
-      path: `/${parts
-        .slice(5)
-        .join(" ")
-        .replace(/^\.?\//, "")}`,
-    };
-  });
-const fileSize = (path: string) => contents.find((f) => f.path === path)?.size ?? 0;
-const signature = `${deb}.sig`;
-const sizes = {
-  deb_bytes: statSync(deb).size,
-  rpm_bytes: built[0].rpm ? statSync(built[0].rpm).size : null,
-  installed_size_field_kib: Number(field("Installed-Size")),
-  installed_files_bytes: contents.reduce((sum, f) => sum + f.size, 0),
-  shell_bytes: fileSize("/usr/bin/runbook"),
-  sidecar_bytes: fileSize("/usr/bin/runbook-sidecar"),
-  // Tauri's updater on a .deb install downloads the whole .deb (no delta).
-  update_download_bytes: statSync(deb).size,
-  update_signature_bytes: existsSync(signature) ? statSync(signature).size : null,
-  depends: field("Depends"),
-};
-
-// --- the installed app's start -------------------------------------------------------
-
-function processesWith(marker: string): number[] {
-  const found: number[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (readFileSync(`/proc/${name}/environ`, "latin1").split("\0").includes(marker))
-        found.push(Number(name));
-    } catch {
-      // Gone, or not ours to read.
-    }
-  }
-  return found;
-}
-
-async function waitFor<T>(check: () => T | null, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 function makeHome(): string {
   const home = mkdtempSync(join(tmpdir(), "runbook-bench-home-"));
   mkdirSync(join(home, "runtime"), { mode: 0o700 });
@@ -248,14 +157,14 @@ function makeHome(): string {
 type Launch = { main_with_data_ms: number; sidecars_ready_ms: number | null; from_spawn_ms: number };
 
 /** One launch of the installed app under `home`; the app's own report, then SIGTERM and every process gone. */
-async function launch(home: string): Promise<Launch> {
+async function launch(home: string, display: string): Promise<Launch> {
   const report = join(home, "startup-report");
   rmSync(report, { force: true });
   const env: Record<string, string> = {
     PATH: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
     HOME: home,
     XDG_RUNTIME_DIR: join(home, "runtime"),
-    DISPLAY: args.display as string,
+    DISPLAY: display,
     LANG: "C.UTF-8",
     CONVOY_STARTUP_REPORT: report,
   };
@@ -266,10 +175,9 @@ async function launch(home: string): Promise<Launch> {
     const text = await waitFor(
       () => {
         const body = existsSync(report) ? readFileSync(report, "utf8") : "";
-        return /main-with-data-ms=/.test(body) ? body : null;
+        return /main-with-data-ms=/.test(body) && body;
       },
-      60_000,
-      "the main window with data",
+      { timeout: 60_000, interval: 10, message: "the main window with data" },
     );
     const main = text.match(/main-with-data-ms=([\d.]+) unix-ms=(\d+)/);
     const sidecars = text.match(/sidecars-ready-ms=([\d.]+)/);
@@ -282,180 +190,299 @@ async function launch(home: string): Promise<Launch> {
   } finally {
     shell.kill("SIGTERM");
     await exited;
-    await waitFor(
-      () => (processesWith(`HOME=${home}`).length === 0 ? true : null),
-      15_000,
-      "every process to exit",
-    );
+    await waitFor(() => withEnvironment(`HOME=${home}`).length === 0, {
+      timeout: 15_000,
+      interval: 10,
+      message: "every process to exit",
+    });
   }
 }
 
-const wasInstalled =
-  quiet("dpkg-query", ["--show", "--showformat", dpkgFormat("db:Status-Status"), "runbook"]) === "installed";
-run("apt-get", ["install", "--yes", "--no-install-recommends", deb]);
-const installedDu = Number(
-  quiet("du", ["-sb", ...contents.map((f) => f.path)])
-    .split("\n")
-    .reduce((sum, line) => sum + Number(line.split("\t")[0] || 0), 0),
-);
+type Reproducible = {
+  deb: ReturnType<typeof compareDebs>;
+  rpm: ReturnType<typeof compareFiles>;
+} | null;
 
-const homes: string[] = [];
-const samples: { fresh: Launch[]; again: Launch[]; pageCacheDropped: Launch | null } = {
-  fresh: [],
-  again: [],
-  pageCacheDropped: null,
-};
-try {
-  // The first launch after install with the page cache dropped, where the kernel lets us:
-  // the files come from disk, as on a real first start.
-  const coldHome = makeHome();
-  homes.push(coldHome);
-  try {
-    execFileSync("sync");
-    writeFileSync("/proc/sys/vm/drop_caches", "3");
-    samples.pageCacheDropped = await launch(coldHome);
-  } catch (error) {
-    console.error(`note: no page-cache-dropped launch (${(error as Error).message})`);
-  }
-  // One warm-up launch, not counted.
-  const warm = makeHome();
-  homes.push(warm);
-  await launch(warm);
-  const again = makeHome();
-  homes.push(again);
-  await launch(again); // its database exists from here on
-  for (let i = 0; i < runs; i++) {
-    const fresh = makeHome();
-    homes.push(fresh);
-    samples.fresh.push(await launch(fresh));
-    samples.again.push(await launch(again));
-    console.error(
-      `launch ${i + 1}/${runs}: fresh ${samples.fresh.at(-1)?.main_with_data_ms} ms, again ${samples.again.at(-1)?.main_with_data_ms} ms`,
-    );
-  }
-} finally {
-  if (!wasInstalled) run("apt-get", ["remove", "--yes", "runbook"]);
-  for (const home of homes) rmSync(home, { recursive: true, force: true });
+/** The record's machine: what every record says, this benchmark's versions, and whether the tree was clean. */
+export interface PackageMachine
+  extends Pick<
+    Machine,
+    | "date"
+    | "cpu"
+    | "cores"
+    | "memory_gib"
+    | "kernel"
+    | "load_average_before"
+    | "load_average_after"
+    | "git_head"
+  > {
+  rustc: string | null;
+  bun: string;
+  tauri_cli: string | null;
+  webkit2gtk: string | null;
+  valkey: string | null;
+  git_dirty: boolean;
 }
 
-// --- the record --------------------------------------------------------------------
-
-const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).map(Number);
-const machine = {
-  date: new Date().toISOString(),
-  cpu: readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.+)$/m)?.[1] ?? "?",
-  cores: cpus().length,
-  memory_gib: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-  kernel: release(),
-  load_average_before: readFileSync(join(work, "loadavg-before"), "utf8").trim().split(" ").map(Number),
-  load_average_after: loadavg(),
-  rustc: quiet("rustc", ["--version"]),
-  bun: Bun.version,
-  tauri_cli: quiet("tauri", ["--version"]),
-  webkit2gtk: quiet("dpkg-query", ["--show", "--showformat", dpkgFormat("Version"), "libwebkit2gtk-4.1-0"]),
-  valkey: quiet("redis-server", ["--version"]),
-  git_head: quiet("git", ["rev-parse", "--short", "HEAD"]),
-  git_dirty: quiet("git", ["status", "--porcelain", "--untracked-files=no"]) !== "",
-};
-const record = {
-  machine,
-  builds: built.map((b) => ({
-    ms: b.ms,
-    commit: b.commit,
-    deb: basename(b.deb),
-    rpm: b.rpm ? basename(b.rpm) : null,
-  })),
-  sizes: { ...sizes, installed_du_bytes: installedDu },
-  reproducible,
+/** What package.json holds (and `render` reads). */
+export interface PackageRecord {
+  machine: PackageMachine;
+  builds: { ms: number; commit: string; deb: string; rpm: string | null }[];
+  sizes: {
+    deb_bytes: number;
+    rpm_bytes: number | null;
+    installed_size_field_kib: number;
+    installed_files_bytes: number;
+    shell_bytes: number;
+    sidecar_bytes: number;
+    update_download_bytes: number;
+    update_signature_bytes: number | null;
+    depends: string;
+    installed_du_bytes: number;
+  };
+  reproducible: Reproducible;
   start: {
-    runs,
-    page_cache_dropped: samples.pageCacheDropped,
-    fresh_home: {
-      samples: samples.fresh,
-      main_with_data_ms: stats(samples.fresh.map((s) => s.main_with_data_ms)),
-      from_spawn_ms: stats(samples.fresh.map((s) => s.from_spawn_ms)),
-    },
-    same_home: {
-      samples: samples.again,
-      main_with_data_ms: stats(samples.again.map((s) => s.main_with_data_ms)),
-      from_spawn_ms: stats(samples.again.map((s) => s.from_spawn_ms)),
-    },
-  },
-};
-writeFileSync(args.json, `${JSON.stringify(record, null, 2)}\n`);
+    runs: number;
+    page_cache_dropped: Launch | null;
+    fresh_home: { samples: Launch[]; main_with_data_ms: Stats | null; from_spawn_ms: Stats | null };
+    same_home: { samples: Launch[]; main_with_data_ms: Stats | null; from_spawn_ms: Stats | null };
+  };
+}
 
-const mb = (bytes: number | null) => (bytes === null ? "—" : `${(bytes / 1e6).toFixed(1)} MB`);
-const row = (name: string, s: ReturnType<typeof stats>) =>
-  `| ${name} | ${s.median} | ${s.p90} | ${s.min} | ${s.max} |`;
-const debMet = sizes.deb_bytes < AIM_DEB_MB * 1e6;
-const sameCommit = built.length >= 2 && built[0].commit === built[1].commit;
-const reproFigure = !reproducible
-  ? "not measured (one build)"
-  : reproducible.deb.identical && (reproducible.rpm?.identical ?? true)
-    ? "yes: the .deb and the .rpm of both builds are byte-identical"
-    : `no: ${[
-        reproducible.deb.identical
-          ? null
-          : `.deb members ${reproducible.deb.members.join(", ")}; files ${reproducible.deb.files.join(", ") || "none"}; listing lines ${reproducible.deb.listing.length}`,
-        reproducible.rpm && !reproducible.rpm.identical
-          ? `.rpm ${reproducible.rpm.differing_bytes} bytes`
-          : null,
-      ]
-        .filter(Boolean)
-        .join("; ")}`;
-// The tree is shared: when it moved between the builds, they are two commits, and the note says so.
-const reproNote =
-  reproducible && !sameCommit
-    ? `not a same-commit comparison: the builds were of ${built.map((b) => b.commit).join(" and ")} (the tree moved between them); ${reproFigure}`
-    : reproFigure;
-const lines = [
-  "# Package",
-  "",
-  `Runbook's release packages from \`scripts/package.sh\` (commit ${machine.git_head}${machine.git_dirty ? ", with uncommitted changes" : ""}), and the installed app's start. ${machine.date}, ${machine.cpu}, ${machine.cores} cores, load ${machine.load_average_before.join(" ")} before, ${machine.load_average_after.join(" ")} after; ${machine.rustc}, Bun ${machine.bun}, ${machine.tauri_cli}, WebKitGTK ${machine.webkit2gtk}.`,
-  "",
-  "## Aims",
-  "",
-  "| aim | figure | met |",
-  "| --- | --- | --- |",
-  `| the .deb under ${AIM_DEB_MB} MB, sidecar runtime included | ${mb(sizes.deb_bytes)} | ${debMet ? "yes" : "no"} |`,
-  `| two builds of the same commit byte-identical | ${reproNote} | ${!reproducible || !sameCommit ? "not measured" : reproNote.startsWith("yes") ? "yes" : "no"} |`,
-  "",
-  "## Sizes",
-  "",
-  "| what | size |",
-  "| --- | --- |",
-  `| .deb | ${mb(sizes.deb_bytes)} (${sizes.deb_bytes} bytes) |`,
-  `| .rpm | ${mb(sizes.rpm_bytes)} |`,
-  `| installed (dpkg's Installed-Size) | ${(sizes.installed_size_field_kib / 1024).toFixed(1)} MiB |`,
-  `| installed (the files, measured) | ${mb(installedDu)} |`,
-  `| of which the shell, /usr/bin/runbook | ${mb(sizes.shell_bytes)} |`,
-  `| of which the sidecar (Bun runtime included), /usr/bin/runbook-sidecar | ${mb(sizes.sidecar_bytes)} |`,
-  `| update download (the whole .deb; Tauri's updater has no deltas) | ${mb(sizes.update_download_bytes)}${sizes.update_signature_bytes ? ` + ${sizes.update_signature_bytes} bytes of signature` : ""} |`,
-  "",
-  `Depends: \`${sizes.depends}\` (Valkey, WebKitGTK and GTK come from Debian, not the package).`,
-  "",
-  "## Build time",
-  "",
-  "| build | time |",
-  "| --- | --- |",
-  ...built.map(
-    (b, i) =>
-      `| ${i + 1}, ${b.commit} (${i === 0 ? "after whatever the target dir held" : b.commit === built[0].commit ? "warm: the same commit again" : "the tree had moved: what changed is built again"}) | ${(b.ms / 1000).toFixed(0)} s |`,
-  ),
-  "",
-  "## Start: /usr/bin/runbook → the main window with api data (ms)",
-  "",
-  "As the app reports it (`CONVOY_STARTUP_REPORT`: from the top of the shell's `run()`); from spawn adds the exec and the dynamic loading before it.",
-  "",
-  "| launch | median | p90 | min | max |",
-  "| --- | --- | --- | --- | --- |",
-  row("a new user's home (migrate creates the database)", record.start.fresh_home.main_with_data_ms),
-  row("the same home again", record.start.same_home.main_with_data_ms),
-  row("a new user's home, from spawn", record.start.fresh_home.from_spawn_ms),
-  row("the same home again, from spawn", record.start.same_home.from_spawn_ms),
-  samples.pageCacheDropped
-    ? `| first launch after install, page cache dropped (one launch; from spawn) | ${samples.pageCacheDropped.main_with_data_ms} (${samples.pageCacheDropped.from_spawn_ms}) | | | |`
-    : "| first launch after install, page cache dropped | not measured (the kernel refused) | | | |",
-  "",
-];
-writeFileSync(args.md, `${lines.join("\n")}\n`);
+/** Builds `builds` packages' figures, installs the .deb, launches it `runs` times on `display`, removes it. */
+async function measure(work: string, builds: number, runs: number, display: string): Promise<PackageRecord> {
+  const built = Array.from({ length: builds }, (_, i) => readBuild(work, i + 1));
+  const first = built[0];
+  if (!first) throw new Error("no build to measure");
+  const deb = first.deb;
+  const second = built[1];
+  const reproducible: Reproducible = second
+    ? { deb: compareDebs(first.deb, second.deb), rpm: compareFiles(first.rpm, second.rpm) }
+    : null;
+
+  const field = (name: string) => run("dpkg-deb", ["--field", deb, name]).trim();
+  const contents = run("dpkg-deb", ["--contents", deb])
+    .split("\n")
+    .filter((line) => line.startsWith("-"))
+    .map((line) => {
+      const parts = line.split(/\s+/);
+      return {
+        size: Number(parts[2]),
+        path: `/${parts
+          .slice(5)
+          .join(" ")
+          .replace(/^\.?\//, "")}`,
+      };
+    });
+  const fileSize = (path: string) => contents.find((f) => f.path === path)?.size ?? 0;
+  const signature = `${deb}.sig`;
+  const sizes = {
+    deb_bytes: statSync(deb).size,
+    rpm_bytes: first.rpm ? statSync(first.rpm).size : null,
+    installed_size_field_kib: Number(field("Installed-Size")),
+    installed_files_bytes: contents.reduce((sum, f) => sum + f.size, 0),
+    shell_bytes: fileSize("/usr/bin/runbook"),
+    sidecar_bytes: fileSize("/usr/bin/runbook-sidecar"),
+    // Tauri's updater on a .deb install downloads the whole .deb (no delta).
+    update_download_bytes: statSync(deb).size,
+    update_signature_bytes: existsSync(signature) ? statSync(signature).size : null,
+    depends: field("Depends"),
+  };
+
+  const wasInstalled =
+    quiet("dpkg-query", ["--show", "--showformat", dpkgFormat("db:Status-Status"), "runbook"]) ===
+    "installed";
+  run("apt-get", ["install", "--yes", "--no-install-recommends", deb]);
+  const installedDu = Number(
+    quiet("du", ["-sb", ...contents.map((f) => f.path)])
+      .split("\n")
+      .reduce((sum, line) => sum + Number(line.split("\t")[0] || 0), 0),
+  );
+
+  const homes: string[] = [];
+  const samples: { fresh: Launch[]; again: Launch[]; pageCacheDropped: Launch | null } = {
+    fresh: [],
+    again: [],
+    pageCacheDropped: null,
+  };
+  try {
+    // The first launch after install with the page cache dropped, where the kernel lets us:
+    // the files come from disk, as on a real first start.
+    const coldHome = makeHome();
+    homes.push(coldHome);
+    try {
+      execFileSync("sync");
+      writeFileSync("/proc/sys/vm/drop_caches", "3");
+      samples.pageCacheDropped = await launch(coldHome, display);
+    } catch (error) {
+      console.error(`note: no page-cache-dropped launch (${(error as Error).message})`);
+    }
+    // One warm-up launch, not counted.
+    const warm = makeHome();
+    homes.push(warm);
+    await launch(warm, display);
+    const again = makeHome();
+    homes.push(again);
+    await launch(again, display); // its database exists from here on
+    for (let i = 0; i < runs; i++) {
+      const fresh = makeHome();
+      homes.push(fresh);
+      samples.fresh.push(await launch(fresh, display));
+      samples.again.push(await launch(again, display));
+      console.error(
+        `launch ${i + 1}/${runs}: fresh ${samples.fresh.at(-1)?.main_with_data_ms} ms, again ${samples.again.at(-1)?.main_with_data_ms} ms`,
+      );
+    }
+  } finally {
+    if (!wasInstalled) run("apt-get", ["remove", "--yes", "runbook"]);
+    for (const home of homes) rmSync(home, { recursive: true, force: true });
+  }
+
+  saveLoadAverage(work, "after");
+  const versions = {
+    rustc: firstLine("rustc", "--version"),
+    bun: Bun.version,
+    tauri_cli: firstLine("tauri", "--version"),
+    webkit2gtk: dpkgVersion("libwebkit2gtk-4.1-0"),
+    valkey: firstLine("redis-server", "--version"),
+  };
+  const { git_head, ...measuredOn } = machineInfo(work, versions);
+  const machine: PackageMachine = {
+    ...(measuredOn as Omit<PackageMachine, "git_head" | "git_dirty">),
+    git_head,
+    git_dirty: quiet("git", ["status", "--porcelain", "--untracked-files=no"]) !== "",
+  };
+  return {
+    machine,
+    builds: built.map((b) => ({
+      ms: b.ms,
+      commit: b.commit,
+      deb: basename(b.deb),
+      rpm: b.rpm ? basename(b.rpm) : null,
+    })),
+    sizes: { ...sizes, installed_du_bytes: installedDu },
+    reproducible,
+    start: {
+      runs,
+      page_cache_dropped: samples.pageCacheDropped,
+      fresh_home: {
+        samples: samples.fresh,
+        main_with_data_ms: stats(samples.fresh.map((s) => s.main_with_data_ms)),
+        from_spawn_ms: stats(samples.fresh.map((s) => s.from_spawn_ms)),
+      },
+      same_home: {
+        samples: samples.again,
+        main_with_data_ms: stats(samples.again.map((s) => s.main_with_data_ms)),
+        from_spawn_ms: stats(samples.again.map((s) => s.from_spawn_ms)),
+      },
+    },
+  };
+}
+
+const mb = (bytes: number | null) => (bytes === null ? "–" : `${fmt(bytes / 1e6, 1)} MB`);
+const yesNo = (value: boolean | undefined) => (value === undefined ? "–" : value ? "yes" : "no");
+const listed = (items: readonly string[] | undefined) =>
+  items === undefined ? "–" : items.join(", ") || "none";
+
+/** package.md from the record: tables of the figures, verdicts in the aims' "met" column. */
+export function render(r: PackageRecord): string {
+  const m = r.machine;
+  const s = r.sizes;
+  const repro = r.reproducible;
+  const [first, second] = r.builds;
+  const sameCommit = first !== undefined && second !== undefined && first.commit === second.commit;
+  const identical = repro?.deb.identical === true && (repro.rpm?.identical ?? true);
+  const reproMet = repro === null || !sameCommit ? "not measured" : identical ? "yes" : "no";
+  const reproFigure =
+    `builds of ${r.builds.map((b) => b.commit).join(" and ")}; .deb identical: ${yesNo(repro?.deb.identical)}; ` +
+    `members differing: ${listed(repro?.deb.members)}; files differing: ${listed(repro?.deb.files)}; ` +
+    `listing lines differing: ${repro?.deb.listing.length ?? "–"}; ` +
+    `.rpm identical: ${yesNo(repro?.rpm?.identical)}; bytes differing: ${repro?.rpm?.differing_bytes ?? "–"}`;
+  const ms = (x: number) => fmt(x, 1);
+  const dropped = r.start.page_cache_dropped;
+  const lines = [
+    "# Package",
+    "",
+    `Runbook's release packages from \`scripts/package.sh\` (commit ${m.git_head}; uncommitted changes in the tree: ${yesNo(m.git_dirty)}), and the installed app's start. ${m.date}, ${m.cpu}, ${m.cores} cores, load ${m.load_average_before?.join(" ")} before, ${m.load_average_after?.join(" ")} after; ${m.rustc}, Bun ${m.bun}, ${m.tauri_cli}, WebKitGTK ${m.webkit2gtk}.`,
+    "",
+    "## Aims",
+    "",
+    table(
+      ["aim", "figure", "met"],
+      [
+        [
+          `the .deb under ${AIM_DEB_MB} MB, sidecar runtime included`,
+          mb(s.deb_bytes),
+          s.deb_bytes < AIM_DEB_MB * 1e6 ? "yes" : "no",
+        ],
+        ["two builds of the same commit byte-identical", reproFigure, reproMet],
+      ],
+      ["l", "l", "l"],
+    ),
+    "",
+    "A comparison counts only when both builds are of one commit: the tree is shared and may move between them.",
+    "",
+    "## Sizes",
+    "",
+    table(
+      ["what", "size"],
+      [
+        [".deb", `${mb(s.deb_bytes)} (${s.deb_bytes} bytes)`],
+        [".rpm", mb(s.rpm_bytes)],
+        ["installed (dpkg's Installed-Size)", `${fmt(s.installed_size_field_kib / 1024, 1)} MiB`],
+        ["installed (the files, measured)", mb(s.installed_du_bytes)],
+        ["of which the shell, /usr/bin/runbook", mb(s.shell_bytes)],
+        ["of which the sidecar (Bun runtime included), /usr/bin/runbook-sidecar", mb(s.sidecar_bytes)],
+        ["update download (the whole .deb; Tauri's updater has no deltas)", mb(s.update_download_bytes)],
+        ["update signature (bytes)", s.update_signature_bytes],
+      ],
+      ["l", "l"],
+    ),
+    "",
+    `Depends: \`${s.depends}\` (Valkey, WebKitGTK and GTK come from Debian, not the package).`,
+    "",
+    "## Build time",
+    "",
+    table(
+      ["build", "commit", "time (s)"],
+      r.builds.map((b, i) => [String(i + 1), b.commit, fmt(b.ms / 1000, 0)]),
+      ["l", "l", "r"],
+    ),
+    "",
+    "The first build starts from whatever the target dir held; a second one of the same commit is warm, and of another commit (the tree moved) builds again what changed.",
+    "",
+    "## Start: /usr/bin/runbook → the main window with api data (ms)",
+    "",
+    "As the app reports it (`CONVOY_STARTUP_REPORT`: from the top of the shell's `run()`); from spawn adds the exec and the dynamic loading before it. The first launch after install is one launch with the page cache dropped (n 0 where the kernel refused).",
+    "",
+    table(
+      ["launch", ...STATS_HEAD.slice(1)],
+      (
+        [
+          ["a new user's home (migrate creates the database)", r.start.fresh_home.main_with_data_ms],
+          ["the same home again", r.start.same_home.main_with_data_ms],
+          ["a new user's home, from spawn", r.start.fresh_home.from_spawn_ms],
+          ["the same home again, from spawn", r.start.same_home.from_spawn_ms],
+          ["first launch after install, page cache dropped", stats([dropped?.main_with_data_ms])],
+          ["first launch after install, page cache dropped, from spawn", stats([dropped?.from_spawn_ms])],
+        ] as const
+      ).map(([label, st]) => statsRow(label, st, ms)),
+    ),
+    "",
+  ];
+  return lines.join("\n");
+}
+
+if (import.meta.main) {
+  const args = reportArgs("package", {
+    extra: {
+      builds: { type: "string", default: "2" },
+      runs: { type: "string", default: "10" },
+      display: { type: "string" },
+    },
+  });
+  const values = args.values as { builds?: string; runs?: string; display?: string };
+  if (!values.display) throw new Error("--display is required (the X display the app starts on)");
+  const record = await measure(args.work, Number(values.builds), Number(values.runs), values.display);
+  writeReport(args, record, render(record));
+}
