@@ -11,6 +11,8 @@
  * - printed → answered: the whole path up to the page's `fetch` (bench/ui.sh
  *   adds the webview's fetch and render to it).
  *
+ * Prints a Markdown table per interval (n, p50, p90, p99, mean); records nothing.
+ *
  *   bun bench/output_stages.ts [--lines 200] [--interval-ms 20] [--runs 2]
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -18,6 +20,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { RedisServer } from "@convoy/sidecar-runtime/testing";
+import { freePort } from "@convoy/testing";
+import { mean, percentile } from "./lib/stats.ts";
+import { table } from "./lib/table.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -61,14 +66,19 @@ async function ready(child: ReturnType<typeof start>, pattern: RegExp): Promise<
   })();
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
-function summary(name: string, values: number[]): string {
-  const sorted = values.slice().sort((a, b) => a - b);
-  const mean = values.reduce((sum, value) => sum + value, 0) / values.length;
-  const f = (value: number) => value.toFixed(2).padStart(7);
-  return `${name.padEnd(34)} n=${String(values.length).padStart(4)}  p50 ${f(percentile(sorted, 50))}  p90 ${f(percentile(sorted, 90))}  p99 ${f(percentile(sorted, 99))}  mean ${f(mean)}`;
+/** One row per stage: n, p50, p90, p99 (nearest rank) and the mean, in ms. */
+function stagesTable(stages: [name: string, samples: number[]][]): string {
+  return table(
+    ["stage", "n", "p50", "p90", "p99", "mean"],
+    stages.map(([name, samples]) => [
+      name,
+      String(samples.length),
+      percentile(samples, 50),
+      percentile(samples, 90),
+      percentile(samples, 99),
+      mean(samples),
+    ]),
+  );
 }
 
 const server = await RedisServer.start();
@@ -77,9 +87,7 @@ try {
   const valkeyEnv = { CONVOY_VALKEY_SOCKET: server.socket, CONVOY_VALKEY_PASSWORD: server.password };
   const migrate = start("migrate", { CONVOY_DATA_DIR: dataDir });
   if ((await migrate.exited) !== 0) throw new Error("migrate failed");
-  const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  const port = probe.port;
-  probe.stop(true);
+  const port = await freePort();
   const api = start("api", {
     CONVOY_DATA_DIR: dataDir,
     CONVOY_API_PORT: String(port),
@@ -137,10 +145,14 @@ try {
         if (page.end) break;
       }
     }
-    console.log(`lines ${intervalMs} ms apart, ${runs} × ${lines}:`);
-    console.log(summary("  printed → XADD (worker)", written));
-    console.log(summary("  XADD → long poll answered (api)", answered));
-    console.log(summary("  printed → answered", whole));
+    console.log(`\nLines ${intervalMs} ms apart, ${runs} × ${lines} (ms):\n`);
+    console.log(
+      stagesTable([
+        ["printed → XADD (worker)", written],
+        ["XADD → long poll answered (api)", answered],
+        ["printed → answered", whole],
+      ]),
+    );
   }
 } finally {
   for (const child of children) child.kill("SIGTERM");
