@@ -2,7 +2,8 @@
 # The api benchmark: requests per second and latency of GET /jobs?limit=20
 # (token, SQLite-backed) from autocannon on loopback, for the sidecar under Bun
 # and compiled, against a bare Bun.serve hello-world measured in the same run;
-# then where a request's time goes, timed in-process. Writes bench/results/api.{json,md}.
+# then where a request's time goes, timed in-process. Driver and report run on
+# Bun (autocannon included). Writes bench/results/api.{json,md}.
 #
 #   bash bench/api.sh           full run (about 5 minutes), recorded
 #   bash bench/api.sh --smoke   one short run of each; written under
@@ -36,7 +37,7 @@ entry="$ROOT/apps/runbook/sidecar/src/main.ts"
 compiled="$(compiled_sidecar)"
 
 step "load: autocannon, ${duration}s × $reps runs per server and connection count ($connections)"
-node "$ROOT/bench/api_load.mjs" --bun "$bun" --entry "$entry" --hello "$ROOT/bench/baselines/hello.ts" \
+"$bun" "$ROOT/bench/api_load.ts" --bun "$bun" --entry "$entry" --hello "$ROOT/bench/baselines/hello.ts" \
   ${compiled:+--compiled "$compiled"} --data-dir "$work/data" --out "$work/load.json" \
   --duration "$duration" --reps "$reps" --connections "$connections" --warmup "$warmup" --seed "$seed"
 
@@ -51,6 +52,6 @@ report_args=(--work "$work" --json "$out_dir/api.json" --md "$out_dir/api.md" --
   --autocannon "$autocannon")
 [ -z "$compiled" ] || report_args+=(--compiled "$compiled")
 [ "$smoke" -eq 0 ] || report_args+=(--smoke)
-python3 "$ROOT/bench/api_report.py" "${report_args[@]}"
+"$bun" "$ROOT/bench/api_report.ts" "${report_args[@]}"
 cat "$out_dir/api.md"
 printf '\nwrote %s and %s\n' "${out_dir#"$ROOT"/}/api.json" "${out_dir#"$ROOT"/}/api.md"
