@@ -23,8 +23,10 @@ bun="$ROOT/node_modules/.bin/bun"
 
 build_release_apps
 start_xvfb
+# The machine is shared: the record says how busy it was.
+cut -d' ' -f1-3 /proc/loadavg >"$work/loadavg-before"
 
 step "scroll: a long run in Runbook's main window on $DISPLAY"
 "$bun" "$ROOT/bench/scroll.ts" --app "$RUNBOOK_RELEASE" --sidecar "$SIDECAR_RELEASE" \
-  --json "$out_dir/scroll.json" --md "$out_dir/scroll.md" "${smoke_arg[@]}"
+  --work "$work" --root "$ROOT" --json "$out_dir/scroll.json" --md "$out_dir/scroll.md" "${smoke_arg[@]}"
 printf '\nwrote %s and %s\n' "${out_dir#"$ROOT"/}/scroll.json" "${out_dir#"$ROOT"/}/scroll.md"

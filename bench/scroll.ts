@@ -4,45 +4,38 @@
 // 40 px a frame, then the scrollbar dragged through the whole run) and jumps
 // (End, Start, lines picked at random), and the web process's memory
 // (WebKitWebProcess Pss from /proc/<pid>/smaps_rollup) before and after.
-// Writes --json and --md.
-import { readFileSync, writeFileSync } from "node:fs";
-import { parseArgs } from "node:util";
-import { launchApp } from "../tests/e2e/support/app.mjs";
+// Writes --json and --md (the machine and versions from --work and --root).
+import { setTimeout as sleep } from "node:timers/promises";
+import { waitFor } from "@convoy/testing";
 import { outputState, queueCommand, waitForOutput } from "../tests/e2e/support/output.mjs";
-import { descendants } from "../tests/e2e/support/processes.mjs";
+import { driveApp } from "./lib/driven.ts";
+import { saveLoadAverage } from "./lib/load.ts";
+import { desktopMachine, machineLine } from "./lib/machine.ts";
+import { descendants, readStat, smapsRollup } from "./lib/proc.ts";
+import { reportArgs, writeReport } from "./lib/report.ts";
+import { percentile } from "./lib/stats.ts";
+import { fmt, table } from "./lib/table.ts";
 
-const { values: opts } = parseArgs({
-  options: {
-    app: { type: "string" },
-    sidecar: { type: "string" },
-    json: { type: "string" },
-    md: { type: "string" },
-    smoke: { type: "boolean", default: false },
-  },
+const args = reportArgs("scroll", {
+  root: true,
+  extra: { app: { type: "string" }, sidecar: { type: "string" }, smoke: { type: "boolean", default: false } },
 });
-if (!opts.app || !opts.sidecar || !opts.json || !opts.md) {
+const opts = args.values as { app?: string; sidecar?: string; smoke?: boolean };
+if (!opts.app || !opts.sidecar) {
   console.error(
-    "usage: bun bench/scroll.ts --app <runbook> --sidecar <compiled sidecar> --json <f> --md <f> [--smoke]",
+    "usage: bun bench/scroll.ts --app <runbook> --sidecar <compiled sidecar> --work <dir> --root <tree> --json <f> --md <f> [--smoke]",
   );
   process.exit(2);
 }
-const LINES = opts.smoke ? 100_000 : 1_000_000;
+const smoke = opts.smoke === true;
+const LINES = smoke ? 100_000 : 1_000_000;
 const FRAME_AIM_MS = 50;
 
 /** Pss of every WebKitWebProcess under the app, in KiB. */
 function webProcessPss(root: number): { pid: number; pssKiB: number }[] {
   return descendants(root)
-    .filter(({ pid }: { pid: number }) => {
-      try {
-        return readFileSync(`/proc/${pid}/comm`, "utf8").trim().startsWith("WebKitWebProces");
-      } catch {
-        return false;
-      }
-    })
-    .map(({ pid }: { pid: number }) => {
-      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
-      return { pid, pssKiB: Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0) };
-    });
+    .filter((pid) => readStat(pid)?.comm.startsWith("WebKitWebProces") === true)
+    .map((pid) => ({ pid, pssKiB: smapsRollup(pid)?.Pss ?? 0 }));
 }
 
 /**
@@ -148,25 +141,41 @@ const SWEEPS = 2;
 /** After a sweep, the wait before memory is read again (WebKit's GC is not to be forced from script). */
 const SETTLE_MS = 15_000;
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-};
+/** Nearest rank; 0 with no samples (a phase whose page never scrolled records no script time). */
+const at = (values: readonly number[], p: number) => percentile(values, p) ?? 0;
 
-const app = await launchApp({ binary: opts.app, env: { CONVOY_SIDECAR: opts.sidecar } });
-let results: Record<string, unknown>;
+interface Phase {
+  scriptP50: number;
+  name: string;
+  frames: number;
+  p50: number;
+  p99: number;
+  max: number;
+  over50: number;
+}
+interface Sweep {
+  after: number;
+  settled: number;
+}
+
+const app = await driveApp(opts.app, { CONVOY_SIDECAR: opts.sidecar });
+const pssOf = (entries: { pssKiB: number }[]) => entries.reduce((sum, p) => sum + p.pssKiB, 0);
+let measured: {
+  shownMs: number;
+  phases: Phase[];
+  lineNodes: number;
+  memoryKiB: { start: number; before: number; after: number; sweeps: Sweep[] };
+};
 try {
   const { browser } = app;
   // A phase is hundreds of frames in one script.
   await browser.setTimeout({ script: 110_000 });
-  await browser.waitUntil(
-    async () => (await browser.$('[data-testid="command-input"]').isExisting()) === true,
-    {
-      timeout: 60_000,
-      timeoutMsg: "the main window",
-    },
-  );
-  const memoryStart = webProcessPss(app.shell.pid);
+  await waitFor(() => browser.$('[data-testid="command-input"]').isExisting(), {
+    timeout: 60_000,
+    interval: 200,
+    message: "the main window",
+  });
+  const memoryStart = webProcessPss(app.shell);
   const queuedAt = Date.now();
   await queueCommand(browser, `seq 1 ${LINES}`);
   await waitForOutput(browser, (s: { ended: boolean; count: number }) => s.ended && s.count === LINES, {
@@ -174,10 +183,10 @@ try {
     message: `the ${LINES} lines`,
   });
   const shownMs = Date.now() - queuedAt;
-  const memoryBefore = webProcessPss(app.shell.pid);
+  const memoryBefore = webProcessPss(app.shell);
   const swept: { name: string; deltas: number[]; script: number[] }[] = [];
   let nodes = 0;
-  const sweeps: { after: number; settled: number }[] = [];
+  const sweeps: Sweep[] = [];
   const runPhase = async (kind: Parameters<typeof phase>[0], steps: number, name: string) => {
     const result = JSON.parse(await browser.execute(phase, kind, steps, 18)) as {
       deltas: number[];
@@ -185,12 +194,12 @@ try {
       script: number[];
     };
     console.error(
-      `  frames p50 ${percentile(result.deltas, 50).toFixed(1)} max ${Math.max(...result.deltas).toFixed(1)} ms; ` +
-        `script per scroll p50 ${percentile(result.script, 50).toFixed(1)} max ${Math.max(0, ...result.script).toFixed(1)} ms (${name})`,
+      `  frames p50 ${fmt(at(result.deltas, 50))} max ${fmt(at(result.deltas, 100))} ms; ` +
+        `script per scroll p50 ${fmt(at(result.script, 50))} max ${fmt(at(result.script, 100))} ms (${name})`,
     );
     return result;
   };
-  const pss = () => webProcessPss(app.shell.pid).reduce((sum, p) => sum + p.pssKiB, 0);
+  const pss = () => pssOf(webProcessPss(app.shell));
   for (const { kind, steps, name } of FLOOR) {
     console.error(`scroll: ${name}`);
     const result = await runPhase(kind, steps, name);
@@ -206,75 +215,84 @@ try {
       nodes = Math.max(nodes, result.nodes);
     }
     const after = pss();
-    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    await sleep(SETTLE_MS);
     sweeps.push({ after, settled: pss() });
   }
-  const memoryAfter = webProcessPss(app.shell.pid);
+  const memoryAfter = webProcessPss(app.shell);
   const state = await outputState(browser);
-  const phases = swept.map(({ name, deltas, script }) => ({
-    scriptP50: percentile(script, 50),
-    name,
-    frames: deltas.length,
-    p50: percentile(deltas, 50),
-    p99: percentile(deltas, 99),
-    max: Math.max(...deltas),
-    over50: deltas.filter((d) => d > FRAME_AIM_MS).length,
-  }));
-  results = {
-    recordedAt: new Date().toISOString(),
-    lines: LINES,
-    smoke: opts.smoke,
+  measured = {
     shownMs,
-    phases,
+    phases: swept.map(({ name, deltas, script }) => ({
+      scriptP50: at(script, 50),
+      name,
+      frames: deltas.length,
+      p50: at(deltas, 50),
+      p99: at(deltas, 99),
+      max: at(deltas, 100),
+      over50: deltas.filter((d) => d > FRAME_AIM_MS).length,
+    })),
     lineNodes: Math.max(nodes, state.nodes),
     memoryKiB: {
-      start: memoryStart.reduce((s, p) => s + p.pssKiB, 0),
-      before: memoryBefore.reduce((s, p) => s + p.pssKiB, 0),
-      after: memoryAfter.reduce((s, p) => s + p.pssKiB, 0),
+      start: pssOf(memoryStart),
+      before: pssOf(memoryBefore),
+      after: pssOf(memoryAfter),
       sweeps,
     },
-    loadavg: readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" "),
   };
 } finally {
   await app.close();
 }
-writeFileSync(opts.json, `${JSON.stringify(results, null, 2)}\n`);
-const r = results as {
-  lines: number;
-  shownMs: number;
-  phases: {
-    name: string;
-    frames: number;
-    p50: number;
-    p99: number;
-    max: number;
-    over50: number;
-    scriptP50: number;
-  }[];
-  lineNodes: number;
-  memoryKiB: { start: number; before: number; after: number; sweeps: { after: number; settled: number }[] };
-  loadavg: string;
-  recordedAt: string;
-};
-const mib = (kib: number) => (kib / 1024).toFixed(1);
-const worst = Math.max(
-  ...r.phases.filter((p) => !p.name.startsWith("idle") && !p.name.startsWith("floor")).map((p) => p.max),
-);
-const sweepsKiB = r.memoryKiB.sweeps;
-// Bounded: a second sweep, once settled, ends no higher than the first did (2 MiB of slack).
-const grew = (sweepsKiB.at(-1)?.settled ?? 0) - (sweepsKiB[0]?.settled ?? 0);
-const md = `# Scrolling a ${r.lines.toLocaleString("en")}-line run
 
-Recorded ${r.recordedAt} (load average ${r.loadavg}) by \`bash bench/scroll.sh\`: Runbook's release build
-in the real WebKitGTK webview under Xvfb, the run \`seq 1 ${r.lines}\` queued from the window's form.
+saveLoadAverage(args.work, "after");
+const machine = desktopMachine(args.work, args.root);
+const record = {
+  machine,
+  recordedAt: machine.date,
+  lines: LINES,
+  smoke,
+  ...measured,
+  loadavg: machine.load_average_after?.join(" ") ?? null,
+};
+
+const mib = (kib: number) => fmt(kib / 1024, 1);
+const ms = (x: number) => fmt(x, 1);
+const m = record.memoryKiB;
+const worst = Math.max(
+  ...record.phases.filter((p) => !p.name.startsWith("idle") && !p.name.startsWith("floor")).map((p) => p.max),
+);
+// Bounded: a second sweep, once settled, ends no higher than the first did (2 MiB of slack).
+const grew = (m.sweeps.at(-1)?.settled ?? 0) - (m.sweeps[0]?.settled ?? 0);
+const yes = (met: boolean) => (met ? "yes" : "no");
+const md = `# Scrolling a ${fmt(LINES, 0)}-line run
+
+Recorded ${machine.date} by \`bash bench/scroll.sh\` (smoke: ${yes(smoke)}) at commit ${machine.git_head}: Runbook's release build
+in the real WebKitGTK webview under Xvfb, the run \`seq 1 ${LINES}\` queued from the window's form.
+
+${machineLine(machine)}
 
 ## Aims
 
-| aim | reading | met |
-|---|---|---|
-| no frame longer than ${FRAME_AIM_MS} ms while scrolling and jumping | longest ${worst.toFixed(1)} ms | ${worst <= FRAME_AIM_MS ? "yes" : "no"} |
-| the web process's memory bounded (a second sweep settles no higher than the first) | settled Pss ${sweepsKiB.map((m) => `${mib(m.settled)}`).join(" then ")} MiB | ${grew <= 2 * 1024 ? "yes" : "no"} |
-| only a window of lines in the page | at most ${r.lineNodes} line nodes | ${r.lineNodes <= 100 ? "yes" : "no"} |
+${table(
+  ["aim", "reading", "met"],
+  [
+    [
+      `no frame longer than ${FRAME_AIM_MS} ms while scrolling and jumping`,
+      `longest ${ms(worst)} ms`,
+      yes(worst <= FRAME_AIM_MS),
+    ],
+    [
+      "the web process's memory bounded (a second sweep settles no higher than the first)",
+      `settled Pss ${m.sweeps.map((sweep) => mib(sweep.settled)).join(" then ")} MiB`,
+      yes(grew <= 2 * 1024),
+    ],
+    [
+      "only a window of lines in the page",
+      `at most ${record.lineNodes} line nodes`,
+      yes(record.lineNodes <= 100),
+    ],
+  ],
+  ["l", "l", "l"],
+)}
 
 ## Frames (requestAnimationFrame deltas, ms)
 
@@ -282,17 +300,26 @@ The floor rows scroll a bare scroller of 61 divs (plain script, no React, no fet
 over the window: what this machine's webview manages at its load. "script" is the time from a
 scroll event to a task queued behind the view's render, p50.
 
-| phase | frames | p50 | p99 | max | over ${FRAME_AIM_MS} ms | script p50 |
-|---|---|---|---|---|---|---|
-${r.phases.map((p) => `| ${p.name} | ${p.frames} | ${p.p50.toFixed(1)} | ${p.p99.toFixed(1)} | ${p.max.toFixed(1)} | ${p.over50} | ${p.scriptP50.toFixed(1)} |`).join("\n")}
+${table(
+  ["phase", "frames", "p50", "p99", "max", `over ${FRAME_AIM_MS} ms`, "script p50"],
+  record.phases.map((p) => [
+    p.name,
+    String(p.frames),
+    ms(p.p50),
+    ms(p.p99),
+    ms(p.max),
+    String(p.over50),
+    ms(p.scriptP50),
+  ]),
+)}
 
 ## Where the memory goes
 
-WebKitWebProcess Pss: ${mib(r.memoryKiB.start)} MiB at start, ${mib(r.memoryKiB.before)} MiB with the run shown
+WebKitWebProcess Pss: ${mib(m.start)} MiB at start, ${mib(m.before)} MiB with the run shown
 (after following it live); then for each sweep (the three phases), right after it and ${SETTLE_MS / 1000} s later:
-${sweepsKiB.map((m, k) => `sweep ${k + 1}: ${mib(m.after)} MiB, then ${mib(m.settled)} MiB`).join("; ")}. The view keeps at most 24 pages of
+${m.sweeps.map((sweep, k) => `sweep ${k + 1}: ${mib(sweep.after)} MiB, then ${mib(sweep.settled)} MiB`).join("; ")}. The view keeps at most 24 pages of
 500 lines and 20,000 live lines, whatever the run's length. The run was queued and shown complete
-(all ${r.lines.toLocaleString("en")} lines stored) in ${(r.shownMs / 1000).toFixed(1)} s.
+(all ${fmt(LINES, 0)} lines stored) in ${fmt(record.shownMs / 1000, 1)} s.
 `;
-writeFileSync(opts.md, md);
+writeReport(args, record, md);
 console.log(md);
