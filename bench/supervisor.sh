@@ -24,12 +24,11 @@ fi
 cut -d' ' -f1-3 /proc/loadavg >"$work/loadavg-before"
 
 step "build the benchmark (release)"
-cargo build --release -p convoy-supervisor --example supervisor_bench
-bench_bin="$CARGO_TARGET_DIR/release/examples/supervisor_bench"
+cargo build --release -p convoy-supervisor-bench
+bench_bin="$CARGO_TARGET_DIR/release/convoy-supervisor-bench"
 
 bun="$ROOT/node_modules/.bin/bun"
 [ -x "$bun" ] || die "no $bun: run npm install (or npm run setup) first"
-entry="$ROOT/apps/runbook/sidecar/src/main.ts"
 valkey="${CONVOY_VALKEY:-$(command -v valkey-server || command -v redis-server || true)}"
 [ -n "$valkey" ] || die "neither valkey-server nor redis-server is on PATH (scripts/setup.sh installs it)"
 
@@ -56,11 +55,12 @@ step "start-up floors (spawn and exit, $exec_runs runs each; the sidecar's own i
   --out "$work/exec-5-valkey.json" -- "$valkey" --version
 
 step "launch → all ready, and api crash → ready again ($runs launches, $crashes crashes each)"
-# The variants take turns, so a busy spell on the machine does not land on one only.
-variants=(--variant bun --sidecar "$bun" --sidecar-arg "$entry")
-[ -z "$compiled" ] || variants+=(--variant compiled --sidecar "$compiled")
-"$bench_bin" graph --valkey "$valkey" --runs "$runs" --crashes "$crashes" "${variants[@]}" \
-  --out "$work/graph.json"
+# Runbook's graph as apps/runbook/src-tauri/tauri.conf.json declares it. The
+# variants take turns, so a busy spell on the machine does not land on one only.
+variants=(--bun "$bun")
+[ -z "$compiled" ] || variants+=(--compiled "$compiled")
+"$bench_bin" graph --conf "$ROOT/apps/runbook/src-tauri/tauri.conf.json" --valkey "$valkey" \
+  --runs "$runs" --crashes "$crashes" "${variants[@]}" --out "$work/graph.json"
 
 step "flood: $flood_bytes bytes of output, $flood_runs runs"
 "$bench_bin" flood --bytes "$flood_bytes" --runs "$flood_runs" --out "$work/flood.json"
@@ -69,7 +69,7 @@ cut -d' ' -f1-3 /proc/loadavg >"$work/loadavg-after"
 date -u +%Y-%m-%dT%H:%M:%S+00:00 >"$work/recorded-at"
 
 step "report"
-python3 "$ROOT/bench/supervisor_report.py" --work "$work" \
+"$bun" "$ROOT/bench/supervisor_report.ts" --work "$work" \
   --json "$out_dir/supervisor.json" --md "$out_dir/supervisor.md" \
   --bun "$bun" --valkey "$valkey" ${compiled:+--compiled "$compiled"} \
   "${smoke_arg[@]}"
