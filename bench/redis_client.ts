@@ -252,6 +252,9 @@ const LABELS: Record<Measurement, string> = {
 };
 /** Within this factor of the hand-written client counts as no worse. */
 const NO_WORSE = 1.1;
+/** Not an aim: with the backoff, a reconnection is timed by where the schedule stood when the server came back. */
+const NOT_AIMS: readonly Measurement[] = ["reconnect_ms"];
+const AIMS = MEASUREMENTS.filter((key) => !NOT_AIMS.includes(key));
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -364,7 +367,11 @@ function render(
       record["hand-written"][key]?.median,
       record.ioredis[key]?.median,
       fmt(ratio(key), 2),
-      (ratio(key) ?? Number.POSITIVE_INFINITY) <= NO_WORSE ? "yes" : "no",
+      NOT_AIMS.includes(key)
+        ? "– (backoff phase)"
+        : (ratio(key) ?? Number.POSITIVE_INFINITY) <= NO_WORSE
+          ? "yes"
+          : "no",
     ]),
   );
   const perClient = (name: ClientName) =>
@@ -376,7 +383,7 @@ function render(
     const ms = median(record.samples[name][key]);
     return ms === null ? null : (record.lines / ms) * 1000;
   };
-  const met = MEASUREMENTS.filter((key) => (ratio(key) ?? Number.POSITIVE_INFINITY) <= NO_WORSE).length;
+  const met = AIMS.filter((key) => (ratio(key) ?? Number.POSITIVE_INFINITY) <= NO_WORSE).length;
   return [
     "# Redis client: hand-written RESP vs ioredis",
     "",
@@ -402,7 +409,7 @@ function render(
     "",
     "## Reading",
     "",
-    `ioredis is no worse on ${met} of ${MEASUREMENTS.length} figures. ` +
+    `ioredis is no worse on ${met} of the ${AIMS.length} figures aimed at. ` +
       `Pipelined XADD: ${fmt(throughput("hand-written", "xadd_pipelined_ms"))} lines/s hand-written, ` +
       `${fmt(throughput("ioredis", "xadd_pipelined_ms"))} ioredis (ratio of times ${fmt(ratio("xadd_pipelined_ms"), 2)}); ` +
       `one at a time, as the worker writes: ${fmt(throughput("hand-written", "xadd_sequential_ms"))} against ` +
