@@ -3,6 +3,7 @@
  * the server being killed, restarted, frozen, or not there yet.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { waitFor } from "@convoy/testing";
 import { LineLogger } from "../src/log.ts";
 import {
   connectValkey,
@@ -53,14 +54,6 @@ function connect(server: RedisServer, options: Partial<ValkeyOptions> = {}): Val
   });
   connections.push(connection);
   return connection;
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await Bun.sleep(5);
-  }
 }
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
@@ -151,7 +144,11 @@ describe("a server that goes away", () => {
     await valkey.set("before", "1");
 
     await server.kill("SIGKILL");
-    await waitFor(() => valkey.status() === "down");
+    await waitFor(() => valkey.status() === "down", {
+      timeout: 2000,
+      interval: 5,
+      message: "the connection to be down",
+    });
     const unavailable = await rejection(valkey.ping());
     expect(unavailable).toBeInstanceOf(ValkeyUnavailableError);
     expect(unavailable.message).toBe("valkey is unavailable (connection lost)");

@@ -4,10 +4,11 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setTimeout } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { freePort } from "@convoy/testing";
 
 const bun = fileURLToPath(new URL("../../../node_modules/.bin/bun", import.meta.url));
 const sidecarDir = fileURLToPath(new URL("../../../apps/runbook/sidecar/", import.meta.url));
@@ -18,17 +19,6 @@ const running = new Set();
 process.once("exit", () => {
   for (const child of running) child.kill("SIGKILL");
 });
-
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function startSidecar(role, env) {
   const child = spawn(bun, ["src/main.ts", role], {
@@ -56,7 +46,7 @@ async function waitForReady(sidecar) {
     if (sidecar.child.exitCode !== null || Date.now() > deadline) {
       throw new Error(`the api did not become ready:\n${sidecar.output.stdout}${sidecar.output.stderr}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await setTimeout(20);
   }
 }
 

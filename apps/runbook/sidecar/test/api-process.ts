@@ -3,6 +3,7 @@
  * first, then `api` on a free loopback port, without Valkey.
  */
 import { expect } from "bun:test";
+import { freePort } from "@convoy/testing";
 import type { Sidecar, Sidecars } from "./sidecar-process.ts";
 
 export const API_START_TIMEOUT_MS = 20_000;
@@ -14,14 +15,6 @@ export interface ApiProcess {
   base: string;
 }
 
-export function freePort(): number {
-  const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
-  const found = probe.port;
-  probe.stop(true);
-  if (found === undefined) throw new Error("no free port");
-  return found;
-}
-
 /** Migrates `dataDir` and starts the api on it; resolves once it printed its ready line. */
 export async function startApiProcess(
   sidecars: Sidecars,
@@ -30,7 +23,7 @@ export async function startApiProcess(
 ): Promise<ApiProcess> {
   const migrated = await sidecars.run(["migrate"], { CONVOY_DATA_DIR: dataDir });
   expect(migrated.exitCode).toBe(0);
-  const port = freePort();
+  const port = await freePort();
   const api = sidecars.start(["api"], {
     CONVOY_DATA_DIR: dataDir,
     CONVOY_API_PORT: String(port),

@@ -10,9 +10,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RedisServer } from "@convoy/sidecar-runtime/testing";
+import { freePort } from "@convoy/testing";
 import type { Job, JobOutput } from "../src/jobs/schemas.ts";
 import type { Template } from "../src/templates/schemas.ts";
-import { API_START_TIMEOUT_MS, freePort } from "./api-process.ts";
+import { API_START_TIMEOUT_MS } from "./api-process.ts";
 import { type Sidecar, Sidecars } from "./sidecar-process.ts";
 import { TempDirs } from "./temp-dirs.ts";
 
@@ -31,7 +32,7 @@ beforeAll(async () => {
   const valkeyEnv = { CONVOY_VALKEY_SOCKET: server.socket, CONVOY_VALKEY_PASSWORD: server.password };
   const migrated = await sidecars.run(["migrate"], { CONVOY_DATA_DIR: dataDir });
   expect(migrated.exitCode).toBe(0);
-  const port = freePort();
+  const port = await freePort();
   const api = sidecars.start(["api"], {
     CONVOY_DATA_DIR: dataDir,
     CONVOY_API_PORT: String(port),

@@ -7,9 +7,9 @@ import { Database } from "bun:sqlite";
 import { afterEach, describe, expect, test } from "bun:test";
 import { randomBytes } from "node:crypto";
 import { RedisServer } from "@convoy/sidecar-runtime/testing";
+import { freePort } from "@convoy/testing";
 import { databasePath } from "../src/db/database.ts";
 import { MIGRATIONS } from "../src/db/migrations.ts";
-import { freePort } from "./api-process.ts";
 import { exitWithin, Sidecars } from "./sidecar-process.ts";
 import { TempDirs } from "./temp-dirs.ts";
 
@@ -45,7 +45,7 @@ describe("migrate then api", () => {
         stdout: `migrated from v${MIGRATIONS.length} to v${MIGRATIONS.length}\n`,
       });
 
-      const port = freePort();
+      const port = await freePort();
       const token = newToken();
       expect(token).toHaveLength(64);
       const api = startSidecar(["api"], apiEnv(dataDir, port, token));
@@ -96,7 +96,7 @@ describe("migrate then api", () => {
     async () => {
       const dataDir = temp.create();
       expect((await runSidecar(["migrate"], { CONVOY_DATA_DIR: dataDir })).exitCode).toBe(0);
-      const port = freePort();
+      const port = await freePort();
       const api = startSidecar(["api"], { ...apiEnv(dataDir, port, newToken()), CONVOY_STDIN_WATCHDOG: "1" });
       await api.stdout.waitFor(/^convoy:ready/m);
 
@@ -117,7 +117,7 @@ describe("valkey, migrate, api, worker", () => {
         const dataDir = temp.create();
         const valkeyEnv = { CONVOY_VALKEY_SOCKET: valkey.socket, CONVOY_VALKEY_PASSWORD: valkey.password };
         expect((await runSidecar(["migrate"], { CONVOY_DATA_DIR: dataDir })).exitCode).toBe(0);
-        const port = freePort();
+        const port = await freePort();
         const token = newToken();
         const api = startSidecar(["api"], { ...apiEnv(dataDir, port, token), ...valkeyEnv });
         await api.stdout.waitFor(/^convoy:ready port=/m);
@@ -185,7 +185,7 @@ describe("refusals", () => {
   test(
     "api against a database that was never migrated exits 4",
     async () => {
-      const missing = await runSidecar(["api"], apiEnv(temp.create(), freePort(), newToken()));
+      const missing = await runSidecar(["api"], apiEnv(temp.create(), await freePort(), newToken()));
       expect(missing.exitCode).toBe(4);
       expect(missing.stderr).toContain("run the migrate role first");
 
@@ -193,7 +193,7 @@ describe("refusals", () => {
       const unmigrated = new Database(databasePath(dataDir), { create: true });
       unmigrated.run("CREATE TABLE unrelated (x INTEGER)");
       unmigrated.close();
-      const atVersion0 = await runSidecar(["api"], apiEnv(dataDir, freePort(), newToken()));
+      const atVersion0 = await runSidecar(["api"], apiEnv(dataDir, await freePort(), newToken()));
       expect(atVersion0.exitCode).toBe(4);
       expect(atVersion0.stderr).toBe(
         `error database schema version 0 is older than this Runbook needs (${MIGRATIONS.length}); run the migrate role first\n`,
@@ -235,7 +235,7 @@ describe("refusals", () => {
     "a bad environment exits 2 naming the variable, never the token",
     async () => {
       const shortToken = "too-short-but-secret";
-      const result = await runSidecar(["api"], apiEnv(temp.create(), freePort(), shortToken));
+      const result = await runSidecar(["api"], apiEnv(temp.create(), await freePort(), shortToken));
       expect(result.exitCode).toBe(2);
       expect(result.stderr).toBe("error CONVOY_API_TOKEN must be at least 32 characters\n");
 

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { ValkeyConnection } from "@convoy/sidecar-runtime";
+import { waitFor } from "@convoy/testing";
 import {
   decodeJobEvent,
   decodeOutputEntry,
@@ -66,15 +67,16 @@ export async function waitForEvent(
   match: (event: JobEvent) => boolean,
   timeoutMs = 10_000,
 ): Promise<JobEvent[]> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const events = valkey.status() === "up" ? await readEvents(valkey, id).catch(() => []) : [];
-    if (events.some(match)) return events;
-    if (performance.now() > deadline) {
-      throw new Error(`timed out waiting for an event of ${id}; got ${JSON.stringify(events)}`);
-    }
-    await Bun.sleep(25);
-  }
+  let events: JobEvent[] = [];
+  return waitFor(
+    async () => {
+      events = valkey.status() === "up" ? await readEvents(valkey, id).catch(() => []) : [];
+      return events.some(match) && events;
+    },
+    { timeout: timeoutMs, interval: 25, message: `an event of ${id}` },
+  ).catch((error) => {
+    throw new Error(`${error.message}; got ${JSON.stringify(events)}`);
+  });
 }
 
 export interface JobOutputText {
@@ -128,20 +130,10 @@ export async function waitForPrintedPid(
   timeoutMs = 5000,
 ): Promise<number> {
   const pattern = new RegExp(`^${name}=(\\d+)$`, "m");
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const match = pattern.exec((await readOutput(valkey, id)).stdout);
-    if (match?.[1]) return Number(match[1]);
-    if (performance.now() > deadline) throw new Error(`job ${id} printed no ${name}= within ${timeoutMs} ms`);
-    await Bun.sleep(25);
-  }
-}
-
-/** Polls until `check` holds. */
-export async function eventually(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!check()) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await Bun.sleep(20);
-  }
+  const pid = await waitFor(async () => pattern.exec((await readOutput(valkey, id)).stdout)?.[1], {
+    timeout: timeoutMs,
+    interval: 25,
+    message: `job ${id} to print ${name}=`,
+  });
+  return Number(pid);
 }

@@ -8,6 +8,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { connectValkey, LineLogger, type ValkeyConnection } from "@convoy/sidecar-runtime";
 import { RedisServer } from "@convoy/sidecar-runtime/testing";
+import { waitFor } from "@convoy/testing";
 import {
   JOB_OUTPUT_CHUNK_BYTES,
   JOB_QUEUE,
@@ -18,7 +19,6 @@ import {
 import { isAlive } from "../src/runner/process-group.ts";
 import {
   enqueue,
-  eventually,
   newJobId,
   readEvents,
   readOutput,
@@ -459,7 +459,11 @@ describe("the worker stopping", () => {
     await first.child.exited;
     // The leader gets SIGTERM as the worker dies (PR_SET_PDEATHSIG) and SIGKILLs its group,
     // background child included.
-    await eventually(() => !isAlive(shell) && !isAlive(child), 2000, "every process of the job is dead");
+    await waitFor(() => !isAlive(shell) && !isAlive(child), {
+      timeout: 2000,
+      interval: 20,
+      message: "every process of the job is dead",
+    });
     expect(await pendingCount()).toBe(1);
 
     const second = await readyWorker();

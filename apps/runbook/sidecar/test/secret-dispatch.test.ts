@@ -8,13 +8,13 @@ import type { Database } from "bun:sqlite";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { connectValkey, LineLogger, type ValkeyConnection } from "@convoy/sidecar-runtime";
 import { RedisServer } from "@convoy/sidecar-runtime/testing";
+import { waitFor } from "@convoy/testing";
 import { JobDispatcher, SECRETS_LOST } from "../src/jobs/dispatcher.ts";
 import { decodeQueuedJob, JOB_QUEUE, streamEntries } from "../src/jobs/queue.ts";
 import { generateWorkerKey, openSecrets, WORKER_KEY } from "../src/jobs/secret-seal.ts";
 import { SecretVault } from "../src/jobs/secret-vault.ts";
 import { type JobRunSpec, JobStore } from "../src/jobs/store.ts";
 import { migratedDatabase } from "./migrated-database.ts";
-import { eventually } from "./runner-harness.ts";
 import { TempDirs } from "./temp-dirs.ts";
 
 const temp = new TempDirs();
@@ -93,7 +93,7 @@ describe("sending a run with secrets", () => {
     const worker = generateWorkerKey();
     await valkey.command(["SET", WORKER_KEY, worker.publicKey]);
     dispatcher.kick();
-    await eventually(() => store.sent(job.id), 5000, "the job is sent");
+    await waitFor(() => store.sent(job.id), { timeout: 5000, interval: 20, message: "the job is sent" });
     const [fields] = await queueEntries();
     expect(JSON.stringify(fields)).not.toContain(SECRET);
     const queued = decodeQueuedJob(fields ?? []);
@@ -109,7 +109,11 @@ describe("sending a run with secrets", () => {
     const job = store.create({ command: "true", run: SPEC });
     const failed: string[] = [];
     dispatch(new SecretVault(), (id) => failed.push(id));
-    await eventually(() => store.get(job.id)?.status === "failed", 5000, "the job fails");
+    await waitFor(() => store.get(job.id)?.status === "failed", {
+      timeout: 5000,
+      interval: 20,
+      message: "the job fails",
+    });
     expect(store.get(job.id)).toMatchObject({
       status: "failed",
       reason: SECRETS_LOST,
@@ -126,7 +130,7 @@ describe("sending a run with secrets", () => {
     const job = store.create({ command: "true", run: SPEC });
     secrets.put(job.id, { RUNBOOK_PARAM_token: SECRET });
     const dispatcher = dispatch(secrets);
-    await eventually(() => store.sent(job.id), 5000, "the job is sent");
+    await waitFor(() => store.sent(job.id), { timeout: 5000, interval: 20, message: "the job is sent" });
     expect(secrets.size).toBe(1);
     store.applyEvents(
       [
@@ -142,6 +146,10 @@ describe("sending a run with secrets", () => {
       "1-0",
     );
     dispatcher.kick();
-    await eventually(() => secrets.size === 0, 5000, "the values are dropped");
+    await waitFor(() => secrets.size === 0, {
+      timeout: 5000,
+      interval: 20,
+      message: "the values are dropped",
+    });
   });
 });

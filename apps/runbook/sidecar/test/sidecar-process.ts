@@ -3,6 +3,7 @@
  * <role>` as a child process with only the environment the shell passes.
  */
 import { join } from "node:path";
+import { waitFor } from "@convoy/testing";
 import type { Subprocess } from "bun";
 
 const SIDECAR_DIR = join(import.meta.dir, "..");
@@ -21,14 +22,14 @@ export class StreamText {
     })();
   }
 
-  async waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpExecArray> {
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      const match = pattern.exec(this.text);
-      if (match) return match;
-      if (performance.now() > deadline) throw new Error(`timed out waiting for ${pattern}; got ${this.text}`);
-      await Bun.sleep(20);
-    }
+  waitFor(pattern: RegExp, timeoutMs = 10_000): Promise<RegExpExecArray> {
+    return waitFor(() => pattern.exec(this.text), {
+      timeout: timeoutMs,
+      interval: 20,
+      message: `${pattern}`,
+    }).catch((error) => {
+      throw new Error(`${error.message}; got ${this.text}`);
+    });
   }
 
   /** How many lines match `pattern` so far. */

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { randomBytes } from "node:crypto";
 import { connectValkey, LineLogger, type ValkeyConnection } from "@convoy/sidecar-runtime";
 import { RedisServer } from "@convoy/sidecar-runtime/testing";
+import { waitFor } from "@convoy/testing";
 import { decodeHeartbeat, HEARTBEAT_KEY, type Heartbeat } from "../src/workers/heartbeat.ts";
 import { exitWithin, type Sidecar, Sidecars } from "./sidecar-process.ts";
 import { TempDirs } from "./temp-dirs.ts";
@@ -74,14 +75,14 @@ async function readHeartbeat(reader: ValkeyConnection): Promise<Heartbeat | null
 
 /** Polls until a heartbeat newer than `after` shows up. */
 async function nextHeartbeat(reader: ValkeyConnection, after: string, timeoutMs = 3000): Promise<Heartbeat> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    // The reader may itself be reconnecting after a restart.
-    const heartbeat = reader.status() === "up" ? await readHeartbeat(reader) : null;
-    if (heartbeat !== null && heartbeat.at > after) return heartbeat;
-    if (performance.now() > deadline) throw new Error(`no heartbeat after ${after} within ${timeoutMs} ms`);
-    await Bun.sleep(25);
-  }
+  return waitFor(
+    async () => {
+      // The reader may itself be reconnecting after a restart.
+      const heartbeat = reader.status() === "up" ? await readHeartbeat(reader) : null;
+      return heartbeat !== null && heartbeat.at > after && heartbeat;
+    },
+    { timeout: timeoutMs, interval: 25, message: `a heartbeat after ${after}` },
+  );
 }
 
 describe("the worker", () => {
