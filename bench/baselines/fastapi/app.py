@@ -58,7 +58,17 @@ async def list_jobs(limit: int = Query(50, ge=1, le=200)):
     items = [
         {"id": r["id"], "name": r["name"], "command": r["command"], "status": r["status"],
          "exitCode": r["exit_code"], "createdAt": r["created_at"], "startedAt": r["started_at"],
-         "finishedAt": r["finished_at"], "progress": r["progress"], "reason": r["reason"]}
+         "finishedAt": r["finished_at"], "progress": r["progress"], "reason": r["reason"],
+         "outputDroppedBytes": r["output_dropped_bytes"], "templateId": r["template_id"],
+         "templateVersion": r["template_version"],
+         "parameters": None if r["parameters"] is None else json.loads(r["parameters"]),
+         "secretParameters": [] if r["secret_parameters"] is None else json.loads(r["secret_parameters"]),
+         "workingDirectory": r["working_directory"], "timeoutSeconds": r["timeout_seconds"],
+         "attempt": r["attempt"], "maxAttempts": r["retries"] + 1, "retryOf": r["retry_of"],
+         "notBefore": r["not_before"], "failure": r["failure"],
+         "progressSteps": None if r["progress_done"] is None or r["progress_total"] is None
+         else {"done": r["progress_done"], "total": r["progress_total"]},
+         "statusLine": r["status_line"]}
         for r in rows[:limit]
     ]
     cursor = None
