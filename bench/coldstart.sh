@@ -3,7 +3,8 @@
 # shipped) and under Bun, against the same role written as the published
 # templates do it: a FastAPI app under uvicorn (bench/baselines/fastapi/), in a
 # venv this script installs from PyPI. Plus the floors that split the time:
-# spawning, each runtime doing nothing, each loading its code.
+# spawning, each runtime doing nothing, each loading its code. Driver and report
+# run on Bun; Python runs only the baseline.
 # Writes bench/results/coldstart.{json,md}.
 #
 #   bash bench/coldstart.sh           full run (20 starts of each, about 2 minutes), recorded
@@ -82,7 +83,7 @@ CONVOY_DATA_DIR="$work/data" "$bun" "$entry" migrate
 # The machine is shared: the record says how busy it was.
 cut -d' ' -f1-3 /proc/loadavg >"$work/loadavg-before"
 step "exec → ready, $runs starts of each (and the floors), taking turns"
-python3 "$ROOT/bench/coldstart_driver.py" "${driver_args[@]}"
+"$bun" "$ROOT/bench/coldstart_driver.ts" "${driver_args[@]}"
 cut -d' ' -f1-3 /proc/loadavg >"$work/loadavg-after"
 date -u +%Y-%m-%dT%H:%M:%S+00:00 >"$work/recorded-at"
 
@@ -91,6 +92,6 @@ report_args=(--work "$work" --json "$out_dir/coldstart.json" --md "$out_dir/cold
   --bun "$bun" --python "$python" --requirements "$requirements")
 [ -z "$compiled" ] || report_args+=(--compiled "$compiled")
 [ "$smoke" -eq 0 ] || report_args+=(--smoke)
-python3 "$ROOT/bench/coldstart_report.py" "${report_args[@]}"
+"$bun" "$ROOT/bench/coldstart_report.ts" "${report_args[@]}"
 cat "$out_dir/coldstart.md"
 printf '\nwrote %s and %s\n' "${out_dir#"$ROOT"/}/coldstart.json" "${out_dir#"$ROOT"/}/coldstart.md"
