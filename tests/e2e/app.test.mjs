@@ -5,8 +5,9 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { waitFor } from "@convoy/testing";
 import { bunBinary, invoke, launchApp } from "./support/app.mjs";
-import { commandLine, waitFor } from "./support/processes.mjs";
+import { commandLine } from "./support/processes.mjs";
 
 describe("Runbook in the real webview", () => {
   let app;

@@ -5,8 +5,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { waitFor } from "@convoy/testing";
 import { appBinary, invoke, launchApp } from "./support/app.mjs";
-import { commandLine, isAlive, waitFor } from "./support/processes.mjs";
+import { commandLine, isAlive } from "./support/processes.mjs";
 import { redis, valkeyAccess } from "./support/sidecars.mjs";
 
 const binary = process.env.EXAMPLE_FASTAPI_BIN ?? join(appBinary, "..", "fastapi-valkey");

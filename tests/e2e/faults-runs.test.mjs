@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { waitFor, withEnvironment } from "./support/processes.mjs";
+import { waitFor } from "@convoy/testing";
+import { withEnvironment } from "./support/processes.mjs";
 import { apiCall, createTemplate, listedJobs, runTemplate, showJob, waitForListed } from "./support/runs.mjs";
 import { launchReadyToRunJobs, sidecar, waitForSidecar } from "./support/sidecars.mjs";
 

@@ -6,8 +6,10 @@ import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { setTimeout } from "node:timers/promises";
+import { waitFor } from "@convoy/testing";
 import { bunBinary, invoke, launchApp } from "./support/app.mjs";
-import { commandLine, waitFor } from "./support/processes.mjs";
+import { commandLine } from "./support/processes.mjs";
 import { redis, sidecars, valkeyAccess, waitForSidecar } from "./support/sidecars.mjs";
 
 const sidecarEntry = new URL("../../apps/runbook/sidecar/src/main.ts", import.meta.url).pathname;
@@ -160,7 +162,7 @@ exec '${bunBinary}' '${sidecarEntry}' "$@"
     });
     assert.match(await row.$('[data-testid="sidecar-reason"]').getProperty("textContent"), /gave up/);
 
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await setTimeout(1500);
     assert.equal(count(), 6, "no more starts once failed");
     // The rest of the app is unaffected.
     await apiRoundTrip(browser, "with-a-failed-worker");

@@ -4,8 +4,9 @@
 // outlives the worker or the app, however they end.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { waitFor } from "@convoy/testing";
 import { waitForStored } from "./support/output.mjs";
-import { commandLine, isAlive, processTable, waitFor, withEnvironment } from "./support/processes.mjs";
+import { commandLine, isAlive, processTable, withEnvironment } from "./support/processes.mjs";
 import { apiCall } from "./support/runs.mjs";
 import { launchReadyToRunJobs, sidecar, waitForSidecar } from "./support/sidecars.mjs";
 

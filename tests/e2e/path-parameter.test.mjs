@@ -10,8 +10,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { setTimeout } from "node:timers/promises";
+import { waitFor } from "@convoy/testing";
 import { invoke, switchToWindow } from "./support/app.mjs";
-import { waitFor } from "./support/processes.mjs";
 import { launchReadyToRunJobs } from "./support/sidecars.mjs";
 
 const NOTE = "picked-in-the-native-dialog";
@@ -249,7 +250,7 @@ describe("a path parameter in the desktop app", () => {
     });
     assert.equal(result.ok, false, "the settings window opened a file dialog");
     assert.match(String(result.error), /dialog\.open not allowed/);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await setTimeout(500);
     assert.equal(xWindow(title), null, "no dialog window was made");
     // Bad options are refused by the capability check first: the plugin never sees them.
     const bad = await invoke(browser, "plugin:dialog|open", { options: 42 });

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { setTimeout } from "node:timers/promises";
 import {
   apiCall,
   createTemplate,
@@ -26,7 +27,7 @@ async function holds(check, ms, what) {
   const until = Date.now() + ms;
   while (Date.now() < until) {
     assert.ok(await check(), `${what} did not hold for ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await setTimeout(100);
   }
 }
 

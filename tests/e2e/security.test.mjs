@@ -8,6 +8,7 @@ import { readFileSync, statSync } from "node:fs";
 import { request } from "node:http";
 import { dirname } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { setTimeout } from "node:timers/promises";
 import { invoke, launchApp, switchToWindow } from "./support/app.mjs";
 import { redis, sidecars, socketInodes, valkeyAccess } from "./support/sidecars.mjs";
 
@@ -101,7 +102,7 @@ describe("Locked-down local channels", () => {
         body: JSON.stringify({ event: "sidecar:status", payload: {} }),
       });
       assert.equal(spoof.status, 400, "a sidecar cannot send the shell's own events");
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await setTimeout(500);
       assert.equal((await app.browser.getWindowHandles()).length, handles, "no window was opened");
     });
 

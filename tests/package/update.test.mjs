@@ -23,7 +23,8 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { descendants, isAlive, waitFor, withEnvironment } from "../e2e/support/processes.mjs";
+import { waitFor } from "@convoy/testing";
+import { descendants, isAlive, withEnvironment } from "../e2e/support/processes.mjs";
 import {
   assertNothingRunning,
   dataDirUnder,

@@ -1,13 +1,11 @@
-// Starts the debug app under tauri-driver with its own data directory, and
-// gives the tests a WebdriverIO session on it.
-import { spawn } from "node:child_process";
-import { mkdtempSync, readlinkSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+// Starts the debug app (or another Tauri app) under tauri-driver, and gives the
+// tests a WebdriverIO session on it and its process tree.
+import { mkdtempSync, readlinkSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { remote } from "webdriverio";
-import { commandLine, descendants, isAlive, waitFor, withEnvironment } from "./processes.mjs";
+import { openDriverSession, waitFor } from "@convoy/testing";
+import { commandLine, descendants, isAlive, withEnvironment } from "./processes.mjs";
 
 const cacheDir = process.env.XDG_CACHE_HOME ?? join(process.env.HOME, ".cache");
 export const appBinary =
@@ -16,106 +14,83 @@ export const appBinary =
 
 export const bunBinary = fileURLToPath(new URL("../../../node_modules/.bin/bun", import.meta.url));
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /**
- * Launches Runbook (or another app's debug build, `binary`) through tauri-driver.
- * `env` is added to the app's environment (tauri-driver and WebKitWebDriver pass
- * theirs on to the app).
+ * Launches Runbook's debug build (or `binary`) through tauri-driver. `env` is
+ * added to `baseEnv` (the caller's environment) for the driver, which passes it
+ * on to the app; the driver and the app run from `cwd`.
+ *
+ * `marker` is a `KEY=value` in the environment of this launch's processes only,
+ * by which the shell is found. Without one, the app gets a fresh data dir
+ * (`CONVOY_DATA_DIR`, handed to `prepare` first, removed on close) as its marker.
+ *
+ * `close()` ends the session, which ends the app; an app still running 10 s
+ * later is stopped, and with `failIfOutlived` close() then fails.
  */
-export async function launchApp({ env = {}, prepare, binary = appBinary } = {}) {
-  const isShell = (pid) => isProgram(pid, binary);
-  const dataDir = mkdtempSync(join(tmpdir(), "runbook-e2e-"));
-  await prepare?.(dataDir);
-  const marker = `CONVOY_DATA_DIR=${dataDir}`;
-  const port = await freePort();
-  const nativePort = await freePort();
-  const driverLog = [];
-  const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
-    env: { ...process.env, ...env, CONVOY_DATA_DIR: dataDir },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  for (const stream of [driver.stdout, driver.stderr]) {
-    stream.on("data", (chunk) => driverLog.push(chunk.toString()));
+export async function launchApp({
+  binary = appBinary,
+  env = {},
+  baseEnv = process.env,
+  cwd,
+  marker,
+  prepare,
+  failIfOutlived = false,
+} = {}) {
+  const program = realpathSync(binary);
+  const isShell = (pid) => isProgram(pid, program);
+  let dataDir = null;
+  if (marker === undefined) {
+    dataDir = mkdtempSync(join(tmpdir(), "runbook-e2e-"));
+    marker = `CONVOY_DATA_DIR=${dataDir}`;
+    env = { ...env, CONVOY_DATA_DIR: dataDir };
   }
-  const stopDriver = async () => {
-    driver.stdout.destroy();
-    driver.stderr.destroy();
-    driver.kill("SIGTERM");
-    await new Promise((resolve) => (driver.exitCode !== null ? resolve() : driver.once("exit", resolve)));
+  const removeDataDir = () => dataDir && rmSync(dataDir, { recursive: true, force: true });
+  const killShells = () => {
+    for (const { pid } of withEnvironment(marker)) if (isShell(pid)) signal(pid, "SIGKILL");
   };
-  let browser;
+
+  let session;
   let shell;
   try {
-    await waitFor(
-      () =>
-        fetch(`http://127.0.0.1:${port}/status`).then(
-          () => true,
-          () => false,
-        ),
-      { timeout: 15_000, message: "tauri-driver to listen" },
-    );
-
-    browser = await remote({
-      hostname: "127.0.0.1",
-      port,
-      logLevel: "silent",
-      connectionRetryCount: 0,
-      capabilities: {
-        "wdio:enforceWebDriverClassic": true,
-        "tauri:options": { application: binary },
-      },
+    if (dataDir) await prepare?.(dataDir);
+    session = await openDriverSession({ binary, env, baseEnv, cwd });
+    // The shell is the process running our binary with this launch's marker.
+    shell = await waitFor(() => withEnvironment(marker).find(({ pid }) => isShell(pid)), {
+      message: "the app process",
     });
-
-    // The shell is the process running our binary with this launch's data dir.
-    shell = await waitFor(
-      () =>
-        withEnvironment(marker).find(
-          ({ pid }) =>
-            pid !== driver.pid && !descendants(pid).some((d) => d.pid === driver.pid) && isShell(pid),
-        ),
-      { message: "the app process" },
-    );
   } catch (error) {
     // No session, or no app: nothing but the driver (and an app it started) may be left;
     // the app's sidecars die with it.
-    await browser?.deleteSession().catch(() => {});
-    for (const { pid } of withEnvironment(marker)) if (isShell(pid)) signal(pid, "SIGKILL");
-    await stopDriver();
-    rmSync(dataDir, { recursive: true, force: true });
-    throw error;
+    await session?.endSession();
+    killShells();
+    await session?.stopDriver();
+    removeDataDir();
+    const said = session?.driverLog.join("").trim();
+    throw said ? new Error(`${error.message}\ntauri-driver said:\n${said}`, { cause: error }) : error;
   }
 
   return {
-    browser,
+    browser: session.browser,
     dataDir,
     marker,
     shell,
-    driverLog,
+    driverLog: session.driverLog,
     /** The shell and everything below it, right now. */
     tree: () => [shell, ...descendants(shell.pid)],
     async close() {
-      await browser.deleteSession().catch(() => {});
+      await session.endSession();
       // Ending the session closes the app's windows, which ends the app; if it
-      // has not gone in 5 s, stop it (SIGTERM, then SIGKILL) so no test run
+      // has not gone in 10 s, stop it (SIGTERM, then SIGKILL) so no test run
       // leaves an app behind or waits forever on its output pipes.
       const gone = () => !isAlive(shell);
-      if (!(await waitFor(gone, { timeout: 5_000 }).catch(() => false))) {
+      const outlived = !(await waitFor(gone, { timeout: 10_000 }).catch(() => false));
+      if (outlived) {
         console.error(`close: the app (${shell.pid}) outlived its session; sending SIGTERM`);
         signal(shell.pid, "SIGTERM");
         if (!(await waitFor(gone, { timeout: 10_000 }).catch(() => false))) signal(shell.pid, "SIGKILL");
       }
-      await stopDriver();
-      rmSync(dataDir, { recursive: true, force: true });
+      await session.stopDriver();
+      removeDataDir();
+      if (outlived && failIfOutlived) throw new Error(`the app (${shell.pid}) outlived its session`);
     },
     alive: (entries) => entries.filter(isAlive),
     /** Waits until none of `entries` runs; fails naming the survivors. */
@@ -139,9 +114,10 @@ function signal(pid, name) {
   }
 }
 
-function isProgram(pid, binary) {
+/** Whether `pid` runs the executable at `program` (a resolved path). */
+function isProgram(pid, program) {
   try {
-    return readlinkSync(`/proc/${pid}/exe`).endsWith(`/${basename(binary)}`);
+    return readlinkSync(`/proc/${pid}/exe`) === program;
   } catch {
     return false;
   }

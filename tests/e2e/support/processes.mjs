@@ -60,13 +60,3 @@ export function isAlive(entry) {
   const now = stat(entry.pid);
   return now !== null && now.start === entry.start && now.state !== "Z";
 }
-
-export async function waitFor(predicate, { timeout = 10_000, interval = 50, message = "condition" } = {}) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = await predicate();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${message}`);
-    await new Promise((resolve) => setTimeout(resolve, interval));
-  }
-}

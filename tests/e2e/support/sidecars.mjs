@@ -3,8 +3,8 @@
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { createConnection } from "node:net";
 import { dirname, join } from "node:path";
+import { waitFor } from "@convoy/testing";
 import { invoke, launchApp } from "./app.mjs";
-import { waitFor } from "./processes.mjs";
 
 /** Every sidecar's status, from the plugin's `list` command. */
 export async function sidecars(browser) {

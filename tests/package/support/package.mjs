@@ -2,21 +2,14 @@
 // with apt-get, launched from its installed path with a home directory of its
 // own, driven in the real webview through tauri-driver, and removed again.
 // Used by every test in this folder (the update tests too).
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { remote } from "webdriverio";
-import { freePort } from "../../e2e/support/app.mjs";
-import {
-  commandLine,
-  descendants,
-  isAlive,
-  processTable,
-  waitFor,
-  withEnvironment,
-} from "../../e2e/support/processes.mjs";
+import { waitFor } from "@convoy/testing";
+import { launchApp } from "../../e2e/support/app.mjs";
+import { commandLine, isAlive, processTable, withEnvironment } from "../../e2e/support/processes.mjs";
 
 /** A dpkg-query `--showformat`: field names become `${name}`, anything with a space stays as it is. */
 const dpkgFormat = (...parts) =>
@@ -134,115 +127,37 @@ export function userEnvironment(home) {
   };
 }
 
-/** tauri-driver from the caller's PATH (it lives in the Cargo home), since the app gets a plain one. */
-function tauriDriver() {
-  for (const dir of (process.env.PATH ?? "").split(":")) {
-    const candidate = join(dir, "tauri-driver");
-    if (dir !== "" && existsSync(candidate)) return candidate;
-  }
-  throw new Error("tauri-driver is not on PATH (scripts/setup.sh installs it)");
-}
-
-function isInstalledShell(pid, binary) {
-  try {
-    return readlinkSync(`/proc/${pid}/exe`) === binary;
-  } catch {
-    return false;
-  }
-}
-
-function signal(pid, name) {
-  try {
-    process.kill(pid, name);
-  } catch {
-    // Already gone.
-  }
-}
-
 /**
  * Launches the installed app (`binary`, /usr/bin/runbook) through tauri-driver
- * under `home`, from inside `home`. Returns the WebdriverIO session, the shell's
- * process, `tree()` (the shell and everything below it, now), `seen` (every
- * process of the tree `record()` has met) and `close()`.
+ * under `home`, from inside `home`, as launchApp does the debug build. Returns
+ * launchApp's handle (the WebdriverIO session, the shell's process, `tree()`,
+ * the shell and everything below it, now), with `record()`: every process of
+ * the tree met so far, recorded now and on close. `close()` fails if the app
+ * outlives its session.
  */
 export async function launchInstalled({ home, binary = installedBinary, env = {} } = {}) {
-  const marker = `HOME=${home}`;
-  const port = await freePort();
-  const nativePort = await freePort();
-  const driverLog = [];
-  const driver = spawn(tauriDriver(), ["--port", String(port), "--native-port", String(nativePort)], {
+  const app = await launchApp({
+    binary,
+    env,
+    baseEnv: userEnvironment(home),
     cwd: home,
-    env: { ...userEnvironment(home), ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    marker: `HOME=${home}`,
+    failIfOutlived: true,
   });
-  for (const stream of [driver.stdout, driver.stderr]) {
-    stream.on("data", (chunk) => driverLog.push(chunk.toString()));
-  }
-  const stopDriver = async () => {
-    driver.stdout.destroy();
-    driver.stderr.destroy();
-    driver.kill("SIGTERM");
-    await new Promise((resolve) => (driver.exitCode !== null ? resolve() : driver.once("exit", resolve)));
-  };
-  let browser;
-  let shell;
-  try {
-    await waitFor(
-      () =>
-        fetch(`http://127.0.0.1:${port}/status`).then(
-          () => true,
-          () => false,
-        ),
-      { timeout: 15_000, message: "tauri-driver to listen" },
-    );
-    browser = await remote({
-      hostname: "127.0.0.1",
-      port,
-      logLevel: "silent",
-      connectionRetryCount: 0,
-      capabilities: {
-        "wdio:enforceWebDriverClassic": true,
-        "tauri:options": { application: binary },
-      },
-    });
-    shell = await waitFor(() => withEnvironment(marker).find(({ pid }) => isInstalledShell(pid, binary)), {
-      message: "the installed app's process",
-    });
-  } catch (error) {
-    await browser?.deleteSession().catch(() => {});
-    for (const { pid } of withEnvironment(marker)) if (isInstalledShell(pid, binary)) signal(pid, "SIGKILL");
-    await stopDriver();
-    throw new Error(`${error.message}\ntauri-driver said:\n${driverLog.join("")}`);
-  }
-
   const seen = new Map();
-  const tree = () => [shell, ...descendants(shell.pid)];
   const record = () => {
-    for (const entry of tree())
+    for (const entry of app.tree())
       if (!seen.has(`${entry.pid}:${entry.start}`)) seen.set(`${entry.pid}:${entry.start}`, entry);
     return [...seen.values()];
   };
   record();
   return {
-    browser,
-    shell,
+    ...app,
     home,
-    marker,
-    driverLog,
-    tree,
     record,
     async close() {
       record();
-      await browser.deleteSession().catch(() => {});
-      // Ending the session closes the window, which ends the app.
-      const gone = () => !isAlive(shell);
-      if (!(await waitFor(gone, { timeout: 10_000 }).catch(() => false))) {
-        signal(shell.pid, "SIGTERM");
-        if (!(await waitFor(gone, { timeout: 10_000 }).catch(() => false))) signal(shell.pid, "SIGKILL");
-        await stopDriver();
-        throw new Error(`the installed app (${shell.pid}) outlived its session`);
-      }
-      await stopDriver();
+      await app.close();
     },
   };
 }
