@@ -1,6 +1,7 @@
 # Shared by startup.sh, memory.sh and ipc.sh (sourced after scripts/lib.sh):
 # the release builds of Runbook and of the empty Tauri baseline, built once and
-# reused while their sources are unchanged, and a private Xvfb display.
+# reused while their sources are unchanged. (Their private Xvfb display is
+# start_xvfb, in scripts/lib.sh.)
 # shellcheck shell=bash source-path=SCRIPTDIR/..
 
 # Used by the scripts that source this file.
@@ -30,22 +31,4 @@ build_release_apps() {
 
   step "build Runbook and the empty Tauri app (release; several minutes the first time)"
   cargo build --release -p runbook -p empty-tauri --features tauri/custom-protocol
-}
-
-# Starts Xvfb on a free display (it picks the number: -displayfd), exports
-# DISPLAY, and stops it when the calling script exits.
-start_xvfb() {
-  local numfile
-  numfile="$(mktemp)"
-  Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$numfile" >/dev/null 2>&1 &
-  XVFB_PID=$!
-  # shellcheck disable=SC2064 # the pid is meant to be expanded now
-  trap "kill $XVFB_PID 2>/dev/null || true; rm -f '$numfile'" EXIT
-  for _ in $(seq 100); do
-    [ -s "$numfile" ] && break
-    sleep 0.05
-  done
-  [ -s "$numfile" ] || die "Xvfb did not start"
-  DISPLAY=":$(tr -d '[:space:]' <"$numfile")"
-  export DISPLAY
 }

@@ -9,20 +9,8 @@ source "$(dirname "$0")/lib.sh"
 CONVOY_COMPILED_SIDECAR="$(bash "$ROOT/scripts/compile-sidecar.sh")"
 export CONVOY_COMPILED_SIDECAR
 
-xvfb_pid=""
-if [ -z "${DISPLAY:-}" ]; then
-  display=":$((90 + RANDOM % 100))"
-  Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-  xvfb_pid=$!
-  export DISPLAY="$display"
-  for _ in $(seq 50); do
-    xdpyinfo -display "$display" >/dev/null 2>&1 && break
-    [ -e "/tmp/.X11-unix/X${display#:}" ] && break
-    sleep 0.1
-  done
-fi
-cleanup() { [ -z "$xvfb_pid" ] || kill "$xvfb_pid" 2>/dev/null || true; }
-trap cleanup EXIT
+# A private display unless there is one (a developer watching).
+[ -n "${DISPLAY:-}" ] || start_xvfb
 
 # Test files given as arguments, from the caller's directory; else every one.
 files=()

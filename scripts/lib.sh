@@ -47,5 +47,27 @@ as_root() {
   fi
 }
 
+# Starts Xvfb on a free display (it picks the number: -displayfd), exports
+# DISPLAY, and stops it when the calling script exits. The EXIT trap it sets
+# runs the one already set too, so call it after setting your own.
+start_xvfb() {
+  local numfile previous=()
+  numfile="$(mktemp)"
+  Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$numfile" >/dev/null 2>&1 &
+  XVFB_PID=$!
+  # `trap -p EXIT` prints `trap -- 'command' EXIT`, quoted for the shell.
+  eval "previous=($(trap -p EXIT))"
+  # shellcheck disable=SC2064 # the pid and the previous trap are meant to be expanded now
+  trap "kill $XVFB_PID 2>/dev/null || true; rm -f '$numfile'${previous[2]:+; ${previous[2]}}" EXIT
+  for _ in $(seq 100); do
+    [ -s "$numfile" ] && break
+    kill -0 "$XVFB_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  [ -s "$numfile" ] || die "Xvfb did not start"
+  DISPLAY=":$(tr -d '[:space:]' <"$numfile")"
+  export DISPLAY
+}
+
 # Setup builds nothing, so it leaves the shared target dir to the scripts that do.
 [ -n "${CONVOY_SETUP_ONLY:-}" ] || claim_target_dir

@@ -19,19 +19,7 @@ if [ -z "${CONVOY_PACKAGE_DEB:-}" ]; then
 fi
 [ -f "$CONVOY_PACKAGE_DEB" ] || die "no .deb at '$CONVOY_PACKAGE_DEB'"
 
-xvfb_pid=""
-if [ -z "${DISPLAY:-}" ]; then
-  display=":$((200 + RANDOM % 100))"
-  Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-  xvfb_pid=$!
-  export DISPLAY="$display"
-  for _ in $(seq 50); do
-    [ -e "/tmp/.X11-unix/X${display#:}" ] && break
-    sleep 0.1
-  done
-fi
-cleanup() { [ -z "$xvfb_pid" ] || kill "$xvfb_pid" 2>/dev/null || true; }
-trap cleanup EXIT
+[ -n "${DISPLAY:-}" ] || start_xvfb
 
 step "package tests on $(basename "$CONVOY_PACKAGE_DEB")"
 files=()
