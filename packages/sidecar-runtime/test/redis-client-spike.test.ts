@@ -85,6 +85,15 @@ async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void
   }
 }
 
+/** Waits until the server holds a client blocked in a command, as `INFO clients` reports it. */
+async function untilBlocked(info: () => Promise<unknown>): Promise<void> {
+  const deadline = performance.now() + 3000;
+  while (!/blocked_clients:[1-9]/.test(String(await info()))) {
+    if (performance.now() > deadline) throw new Error("no client blocked within 3000 ms");
+    await sleep(5);
+  }
+}
+
 let shared: RedisServer;
 const servers: RedisServer[] = [];
 const handWritten: ValkeyConnection[] = [];
@@ -148,7 +157,7 @@ describe("refusing commands while the server is down, never replaying them", () 
     await waitFor(() => valkey.status() === "down");
     const startedAt = performance.now();
     const error = await rejection(valkey.command(["SET", "while-down", "1"]));
-    expect(performance.now() - startedAt).toBeLessThan(50);
+    expect(performance.now() - startedAt).toBeLessThan(500);
     expect(error).toBeInstanceOf(ValkeyUnavailableError);
     await server.launch();
     await valkey.untilUp();
@@ -163,7 +172,7 @@ describe("refusing commands while the server is down, never replaying them", () 
     await waitFor(() => client.status !== "ready");
     const startedAt = performance.now();
     const error = await rejection(client.set("while-down", "1"));
-    expect(performance.now() - startedAt).toBeLessThan(50);
+    expect(performance.now() - startedAt).toBeLessThan(500);
     // No class to switch on: only the message says why.
     expect(error.constructor).toBe(Error);
     expect(error.message).toBe("Stream isn't writeable and enableOfflineQueue options is false");
@@ -245,10 +254,10 @@ describe("a blocking stream read (XREAD BLOCK) on its own connection", () => {
     await Promise.all([reader.untilUp(), writer.untilUp()]);
     const key = `blocking:${crypto.randomUUID()}`;
     const read = reader.command(["XREAD", "BLOCK", "3000", "STREAMS", key, "$"], { timeoutMs: 4000 });
-    await sleep(50);
+    await untilBlocked(() => writer.command(["INFO", "clients"]));
     const startedAt = performance.now();
     expect(await writer.command(["PING"])).toBe("PONG");
-    expect(performance.now() - startedAt).toBeLessThan(100);
+    expect(performance.now() - startedAt).toBeLessThan(1000);
     const id = await writer.command(["XADD", key, "*", "o", "line"]);
     expect(await read).toEqual([[key, [[id, ["o", "line"]]]]]);
   });
@@ -261,10 +270,10 @@ describe("a blocking stream read (XREAD BLOCK) on its own connection", () => {
     await Promise.all([ioredisReady(reader), ioredisReady(writer)]);
     const key = `blocking:${crypto.randomUUID()}`;
     const read = ioredisCall(reader, ["XREAD", "BLOCK", "3000", "STREAMS", key, "$"], 4000);
-    await sleep(50);
+    await untilBlocked(() => writer.info("clients"));
     const startedAt = performance.now();
     expect(await writer.ping()).toBe("PONG");
-    expect(performance.now() - startedAt).toBeLessThan(100);
+    expect(performance.now() - startedAt).toBeLessThan(1000);
     const id = await writer.xadd(key, "*", "o", "line");
     expect(await read).toEqual([[key, [[id, ["o", "line"]]]]]);
   });
