@@ -25,5 +25,5 @@ for name in "${benchmarks[@]}"; do
   sed -n '/^## Aims/,/^## /{/^## Aims/p;/^## /!p}' "$report"
   sed -n -E '/^## Where the (time|memory) goes/,$p' "$report"
 done
-python3 bench/summary.py --results "$results" "${benchmarks[@]}"
+bun bench/summary.ts --results "$results" "${benchmarks[@]}"
 printf '\nwrote %s/summary.md (every aims table, linked from the README)\n' "$results"
