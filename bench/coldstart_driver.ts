@@ -380,7 +380,8 @@ async function seedAndCompare(
   for (const [name, page] of Object.entries(pages)) {
     if (!Bun.deepEquals(page, first, true)) {
       throw new Error(
-        `${name} answers GET /jobs?limit=20 differently from ${spec.seed_through}:\n${JSON.stringify(page)}\n${JSON.stringify(first)}`,
+        `${name} answers GET /jobs?limit=20 differently from ${spec.seed_through}; their first items:\n` +
+          `${JSON.stringify((page as { items: unknown[] }).items[0])}\n${JSON.stringify((first as { items: unknown[] }).items[0])}`,
       );
     }
   }
