@@ -3,7 +3,8 @@
 # 10 MB raw payloads both ways, channel and event throughput with batching;
 # through Linux's ipc:// custom protocol and through the postMessage fallback.
 # Drives the release build of the empty Tauri app (which carries the
-# benchmark's commands) with tauri-driver under Xvfb.
+# benchmark's commands) with tauri-driver and WebdriverIO under Xvfb
+# (bench/ipc.ts, run by Bun), then renders the record (bench/ipc_report.ts).
 # Writes bench/results/ipc.{json,md}.
 #
 #   bash bench/ipc.sh           the full plan (a few minutes once built)
@@ -21,18 +22,20 @@ ensure_setup
 
 bench_begin ipc "$@"
 command -v tauri-driver >/dev/null || die "no tauri-driver on PATH (scripts/setup.sh installs it)"
+bun="$ROOT/node_modules/.bin/bun"
+[ -x "$bun" ] || die "no $bun: run npm install (or npm run setup) first"
 
 build_release_apps
 start_xvfb
 cut -d' ' -f1-3 /proc/loadavg >"$work/loadavg-before"
 
 step "IPC: in the empty Tauri app's webview on $DISPLAY"
-node "$ROOT/bench/ipc.mjs" --app "$EMPTY_RELEASE" --out "$work/raw.json" \
+"$bun" "$ROOT/bench/ipc.ts" --app "$EMPTY_RELEASE" --out "$work/raw.json" \
   "${smoke_arg[@]}"
 cut -d' ' -f1-3 /proc/loadavg >"$work/loadavg-after"
 date -u +%Y-%m-%dT%H:%M:%S+00:00 >"$work/recorded-at"
 
-python3 "$ROOT/bench/ipc_report.py" --work "$work" --root "$ROOT" \
+"$bun" "$ROOT/bench/ipc_report.ts" --work "$work" --root "$ROOT" \
   --json "$out_dir/ipc.json" --md "$out_dir/ipc.md"
 cat "$out_dir/ipc.md"
 printf '\nwrote %s and %s\n' "${out_dir#"$ROOT"/}/ipc.json" "${out_dir#"$ROOT"/}/ipc.md"

@@ -3,12 +3,12 @@
 // benchmark's commands) is started through tauri-driver, and every timing
 // loop runs in its page (WebDriver only starts a loop and collects its
 // figures). Run by bench/ipc.sh; writes the raw figures as JSON to --out.
-//
-// Plain WebDriver over HTTP (bench/webdriver.mjs), so the benchmark needs no
-// client library.
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { openSession, timerResolution } from "./webdriver.mjs";
+import { type DriverSession, openDriverSession } from "@convoy/testing";
+import { inPage, preparePage, timerResolution, userAgent } from "./lib/page.ts";
+
+type Browser = DriverSession["browser"];
 
 const { values: opts } = parseArgs({
   options: {
@@ -18,7 +18,7 @@ const { values: opts } = parseArgs({
   },
 });
 if (!opts.app || !opts.out) {
-  console.error("usage: node bench/ipc.mjs --app <empty-tauri binary> --out <file.json> [--smoke]");
+  console.error("usage: bun bench/ipc.ts --app <empty-tauri binary> --out <file.json> [--smoke]");
   process.exit(2);
 }
 
@@ -30,7 +30,7 @@ const plan = {
   // The old postMessage path turns bytes into a JSON array of numbers: fewer repetitions.
   bytesPostMessage: { len: MB10, reps: smoke ? 1 : 5 },
   // Lines per message → messages per repetition (about 20 000 lines each time).
-  streams: smoke
+  streams: (smoke
     ? [
         [1, 200],
         [100, 20],
@@ -40,13 +40,16 @@ const plan = {
         [10, 2000],
         [100, 200],
         [1000, 20],
-      ],
+      ]) as [batch: number, messages: number][],
   streamReps: smoke ? 1 : 5,
 };
 
+type BytesKind = "out" | "in" | "echo" | "channel";
+type Via = "channel" | "event";
+
 // ---- What runs in the page. Each function is self-contained: it is sent as source.
 
-/** Sets up what the other functions use: a CSP violation log (the postMessage page), a channel helper. */
+/** Sets up what the other functions use: a log of CSP violations (the postMessage page's). */
 async function prepare() {
   window.__bench = { violations: [] };
   document.addEventListener("securitypolicyviolation", (event) => {
@@ -55,41 +58,42 @@ async function prepare() {
   return { href: location.href, hasInternals: "__TAURI_INTERNALS__" in window };
 }
 
-async function invokeLatency({ command, calls, warmup }) {
+async function invokeLatency({ command, calls, warmup }: { command: string; calls: number; warmup: number }) {
   const { invoke } = window.__TAURI_INTERNALS__;
   for (let i = 0; i < warmup; i++) await invoke(command, { value: { seq: i, text: "ping" } });
-  const pageSamples = [];
+  const pageSamples: number[] = [];
   await invoke("arrivals_reset");
   const start = performance.now();
   for (let i = 0; i < calls; i++) {
     const t = performance.now();
-    const back = await invoke(command, { value: { seq: i, text: "ping" } });
+    const back = await invoke<{ seq: number }>(command, { value: { seq: i, text: "ping" } });
     pageSamples.push(performance.now() - t);
     if (back.seq !== i) throw new Error(`echo returned ${JSON.stringify(back)}`);
   }
   const totalMs = performance.now() - start;
   // One round trip each, timed by the shell between consecutive arrivals (calls - 1 of them).
-  const samples = await invoke("arrivals_take");
+  const samples = await invoke<number[]>("arrivals_take");
   return { samples, pageSamples, totalMs, calls };
 }
 
-async function bytesLoop({ kind, len, reps }) {
+async function bytesLoop({ kind, len, reps }: { kind: BytesKind; len: number; reps: number }) {
   const { invoke, transformCallback, unregisterCallback } = window.__TAURI_INTERNALS__;
   const data = new Uint8Array(len).fill(0x5a);
   // Through the custom protocol raw bytes arrive as an ArrayBuffer; through
   // postMessage, Tauri evaluates them into the page as a JSON array of numbers.
-  const size = (x) => (x instanceof ArrayBuffer ? x.byteLength : Array.isArray(x) ? x.length : Number.NaN);
+  const size = (x: unknown) =>
+    x instanceof ArrayBuffer ? x.byteLength : Array.isArray(x) ? x.length : Number.NaN;
   const once = {
     // Shell → page: a raw ipc::Response.
     out: async () => size(await invoke("bytes_out", { len })),
     // Page → shell: a Uint8Array is sent as the raw request body.
-    in: async () => invoke("bytes_in", data),
+    in: async () => invoke<number>("bytes_in", data),
     // Both ways in one call.
     echo: async () => size(await invoke("bytes_echo", data)),
     // Shell → page as one raw channel message.
     channel: () =>
-      new Promise((resolve, reject) => {
-        const id = transformCallback((raw) => {
+      new Promise<number>((resolve, reject) => {
+        const id = transformCallback<{ message: unknown }>((raw) => {
           if ("message" in raw) {
             unregisterCallback(id);
             resolve(size(raw.message));
@@ -98,7 +102,7 @@ async function bytesLoop({ kind, len, reps }) {
         invoke("bytes_channel", { bytes: `__CHANNEL__:${id}`, len }).catch(reject);
       }),
   }[kind];
-  const samples = [];
+  const samples: number[] = [];
   for (let i = 0; i < reps; i++) {
     const t = performance.now();
     const got = await once();
@@ -108,21 +112,31 @@ async function bytesLoop({ kind, len, reps }) {
   return samples;
 }
 
-async function streamLoop({ via, batch, messages, reps }) {
+async function streamLoop({
+  via,
+  batch,
+  messages,
+  reps,
+}: {
+  via: Via;
+  batch: number;
+  messages: number;
+  reps: number;
+}) {
   const { invoke, transformCallback, unregisterCallback } = window.__TAURI_INTERNALS__;
-  const runs = [];
+  const runs: { ms: number; returnedMs: number | null; messages: number; lines: number }[] = [];
   for (let r = 0; r < reps; r++) {
     let received = 0;
     let lines = 0;
-    let returnedMs = null;
-    let stop = () => {};
+    let returnedMs: number | null = null;
+    let stop: () => unknown = () => {};
     const start = performance.now();
-    await new Promise((resolve, reject) => {
+    await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`${via}: ${received} of ${messages} messages after 120 s`)),
         120_000,
       );
-      const onMessage = (payload) => {
+      const onMessage = (payload: unknown[]) => {
         received += 1;
         lines += payload.length;
         if (received === messages) {
@@ -130,29 +144,30 @@ async function streamLoop({ via, batch, messages, reps }) {
           resolve();
         }
       };
-      const started = (call) =>
+      const started = (call: Promise<unknown>) =>
         call.then(() => {
           returnedMs = performance.now() - start;
         }, reject);
       if (via === "channel") {
-        const id = transformCallback((raw) => {
+        const id = transformCallback<{ message: unknown[] }>((raw) => {
           if ("message" in raw) onMessage(raw.message);
         });
         stop = () => unregisterCallback(id);
         started(invoke("stream_channel", { lines: `__CHANNEL__:${id}`, messages, batchSize: batch }));
       } else {
-        const handler = transformCallback((event) => onMessage(event.payload));
-        invoke("plugin:event|listen", { event: "bench:lines", target: { kind: "Any" }, handler }).then(
-          (eventId) => {
-            stop = () => {
-              window.__TAURI_EVENT_PLUGIN_INTERNALS__.unregisterListener("bench:lines", eventId);
-              return invoke("plugin:event|unlisten", { event: "bench:lines", eventId });
-            };
-            // Timed from the listener being in place.
-            started(invoke("stream_events", { messages, batchSize: batch }));
-          },
-          reject,
-        );
+        const handler = transformCallback<{ payload: unknown[] }>((event) => onMessage(event.payload));
+        invoke<number>("plugin:event|listen", {
+          event: "bench:lines",
+          target: { kind: "Any" },
+          handler,
+        }).then((eventId) => {
+          stop = () => {
+            window.__TAURI_EVENT_PLUGIN_INTERNALS__.unregisterListener("bench:lines", eventId);
+            return invoke("plugin:event|unlisten", { event: "bench:lines", eventId });
+          };
+          // Timed from the listener being in place.
+          started(invoke("stream_events", { messages, batchSize: batch }));
+        }, reject);
       }
     });
     const ms = performance.now() - start;
@@ -169,47 +184,47 @@ async function violations() {
 
 // ---- The benchmark.
 
-async function suite(session, label, { bytesPlan }) {
-  const out = { label };
-  out.page = await session.inPage(prepare);
-  console.error(`[${label}] ${out.page.href}`);
-  out.timerResolutionMs = await session.inPage(timerResolution);
-  out.invoke = {};
+async function suite(browser: Browser, label: string, bytesPlan: { len: number; reps: number }) {
+  const page = await inPage(browser, prepare);
+  console.error(`[${label}] ${page.href}`);
+  const timerResolutionMs = await inPage(browser, timerResolution);
+  const invoke: Record<string, Awaited<ReturnType<typeof invokeLatency>>> = {};
   for (const command of ["echo", "echo_async"]) {
     console.error(`[${label}] invoke ${command} × ${plan.invoke.calls}`);
-    out.invoke[command] = await session.inPage(invokeLatency, { command, ...plan.invoke });
+    invoke[command] = await inPage(browser, invokeLatency, { command, ...plan.invoke });
   }
-  out.bytes = {};
-  for (const kind of ["out", "in", "echo", "channel"]) {
+  const bytes: Partial<Record<BytesKind, number[]>> = {};
+  for (const kind of ["out", "in", "echo", "channel"] as const) {
     console.error(`[${label}] 10 MB ${kind} × ${bytesPlan.reps}`);
-    out.bytes[kind] = await session.inPage(bytesLoop, { kind, ...bytesPlan });
+    bytes[kind] = await inPage(browser, bytesLoop, { kind, ...bytesPlan });
   }
-  out.bytesLen = bytesPlan.len;
-  out.streams = [];
-  for (const via of ["channel", "event"]) {
+  const streams = [];
+  for (const via of ["channel", "event"] as const) {
     for (const [batch, messages] of plan.streams) {
       console.error(`[${label}] ${via}: ${messages} messages of ${batch} lines × ${plan.streamReps}`);
-      const runs = await session.inPage(streamLoop, { via, batch, messages, reps: plan.streamReps });
-      out.streams.push({ via, batch, messages, runs });
+      const runs = await inPage(browser, streamLoop, { via, batch, messages, reps: plan.streamReps });
+      streams.push({ via, batch, messages, runs });
     }
   }
-  out.cspViolations = await session.inPage(violations);
-  return out;
+  const cspViolations = await inPage(browser, violations);
+  return { label, page, timerResolutionMs, invoke, bytes, bytesLen: bytesPlan.len, streams, cspViolations };
 }
 
-const results = { plan, smoke };
-const session = await openSession(opts.app);
+const session = await openDriverSession({ binary: opts.app });
+let results: Record<string, unknown>;
 try {
-  results.userAgent = await session.inPage(async () => navigator.userAgent);
+  const { browser } = session;
+  await preparePage(browser);
+  const agent = await inPage(browser, userAgent);
 
   // Linux's IPC today: fetch() to the ipc:// custom protocol (raw bodies, no JSON for bytes).
-  results.customProtocol = await suite(session, "custom protocol", { bytesPlan: plan.bytes });
+  const customProtocol = await suite(browser, "custom protocol", plan.bytes);
 
   // The same page with fetch() to ipc: forbidden by its CSP: Tauri's script falls back to
   // window.ipc.postMessage (what `linux-ipc-protocol` off meant before Tauri 2.0.0-rc.9).
-  const current = await session.call("GET", "/url");
-  await session.call("POST", "/url", { url: new URL("postmessage.html", current).href });
-  results.postMessage = await suite(session, "postMessage", { bytesPlan: plan.bytesPostMessage });
+  await browser.url(new URL("postmessage.html", await browser.getUrl()).href);
+  const postMessage = await suite(browser, "postMessage", plan.bytesPostMessage);
+  results = { plan, smoke, userAgent: agent, customProtocol, postMessage };
 } finally {
   await session.close();
 }
