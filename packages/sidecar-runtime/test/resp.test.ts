@@ -26,6 +26,8 @@ describe("RespReader", () => {
     "$-1\r\n" +
     "*-1\r\n" +
     "*3\r\n$1\r\na\r\n*2\r\n:1\r\n-ERR inner\r\n$-1\r\n" +
+    "*0\r\n" +
+    "*2\r\n*1\r\n*1\r\n:5\r\n*0\r\n" +
     "$4\r\na\r\nb\r\n";
   const expected: RespValue[] = [
     "OK",
@@ -37,6 +39,8 @@ describe("RespReader", () => {
     null,
     null,
     ["a", [1, new RespError("ERR inner")], null],
+    [],
+    [[[5]], []],
     "a\r\nb",
   ];
 
