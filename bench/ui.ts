@@ -12,7 +12,8 @@
 // Writes the raw figures as JSON to --out.
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { openSession, timerResolution, waitFor } from "./webdriver.mjs";
+import { openDriverSession, waitFor } from "@convoy/testing";
+import { inPage, preparePage, timerResolution, userAgent } from "./lib/page.ts";
 
 const { values: opts } = parseArgs({
   options: {
@@ -25,7 +26,7 @@ const { values: opts } = parseArgs({
 });
 if (!opts.app || !opts.sidecar || !opts["data-dir"] || !opts.out) {
   console.error(
-    "usage: node bench/ui.mjs --app <runbook> --sidecar <compiled sidecar> --data-dir <dir> --out <file.json> [--smoke]",
+    "usage: bun bench/ui.ts --app <runbook> --sidecar <compiled sidecar> --data-dir <dir> --out <file.json> [--smoke]",
   );
   process.exit(2);
 }
@@ -40,16 +41,17 @@ const plan = {
 
 // ---- What runs in the page. Each function is self-contained: it is sent as source.
 
-/** Waits for the main window's jobs form; true when this window has it. */
+/** True when this window is the main one (it has the jobs form). */
 async function isMainWindow() {
   return document.querySelector('[data-testid="command-input"]') !== null;
 }
 
 /** `GET /jobs?limit=1` with the token, as the UI's client sends it, one after another. */
-async function readLatency({ calls, warmup }) {
-  const endpoint = await window.__TAURI_INTERNALS__.invoke("plugin:convoy-supervisor|endpoint", {
-    name: "api",
-  });
+async function readLatency({ calls, warmup }: { calls: number; warmup: number }) {
+  const endpoint = await window.__TAURI_INTERNALS__.invoke<{ baseUrl: string; token: string }>(
+    "plugin:convoy-supervisor|endpoint",
+    { name: "api" },
+  );
   const headers = { Authorization: `Bearer ${endpoint.token}` };
   const read = async () => {
     const response = await fetch(`${endpoint.baseUrl}/jobs?limit=1`, { headers });
@@ -57,7 +59,7 @@ async function readLatency({ calls, warmup }) {
     return response.json();
   };
   for (let i = 0; i < warmup; i++) await read();
-  const samples = [];
+  const samples: number[] = [];
   const start = performance.now();
   for (let i = 0; i < calls; i++) {
     const t = performance.now();
@@ -69,27 +71,35 @@ async function readLatency({ calls, warmup }) {
 
 /**
  * Queues `command` through the window's form and follows the job in its
- * output view: every mutation of the view is noted with the wall-clock time,
- * and `parse` turns each complete new line into a record. Resolves once the
- * view says the output ended.
+ * output view: every mutation of the view is noted with the wall-clock time
+ * each complete line is in the DOM. Resolves once the view says the output
+ * ended.
  */
-async function followJob({ command, timeoutMs, keepText }) {
+async function followJob({
+  command,
+  timeoutMs,
+  keepText,
+}: {
+  command: string;
+  timeoutMs: number;
+  keepText: boolean;
+}) {
   const now = () => performance.timeOrigin + performance.now();
-  const input = document.querySelector('[data-testid="command-input"]');
+  const input = document.querySelector('[data-testid="command-input"]') as HTMLInputElement;
   // React reads the value through its own setter's tracker: set it natively, then say so.
-  const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value").set;
-  setter.call(input, command);
+  const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value")?.set;
+  setter?.call(input, command);
   input.dispatchEvent(new Event("input", { bubbles: true }));
   await new Promise((resolve) => setTimeout(resolve, 50));
   const before = document.querySelector('[data-testid="job-detail"]')?.getAttribute("data-job-id") ?? null;
   // Each output long poll's answer, as the page's resource timing sees it: when it was all in.
   performance.setResourceTimingBufferSize(1_000_000);
   performance.clearResourceTimings();
-  document.querySelector('[data-testid="submit-job"]').click();
+  (document.querySelector('[data-testid="submit-job"]') as HTMLElement).click();
   const submittedAt = now();
 
   // The detail view switches to the new job.
-  let view = null;
+  let view: Element | null = null;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const detail = document.querySelector('[data-testid="job-detail"]');
@@ -100,75 +110,81 @@ async function followJob({ command, timeoutMs, keepText }) {
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
   if (!view) throw new Error("the new job was not shown");
+  const output = view;
 
   // The view is windowed: it holds the lines in view (each `.output-line`,
   // numbered by data-n), and says how many the run has (data-lines). A line
   // is noted with the time its text last changed: a line still being written
   // shows its start first.
-  const shown = new Map(); // n → [wall-clock ms, text]
+  const shown = new Map<number, [at: number, text: string]>();
   let count = 0;
-  let firstAt = null;
-  let countedAt = null; // when data-lines last grew
+  let firstAt: number | null = null;
+  let countedAt: number | null = null; // when data-lines last grew
   const take = () => {
     const at = now();
-    for (const row of view.querySelectorAll(".output-line[data-n]")) {
+    for (const row of Array.from(output.querySelectorAll(".output-line[data-n]"))) {
       if (row.classList.contains("output-loading")) continue;
       const n = Number(row.getAttribute("data-n"));
-      const text = row.textContent.replace(/\n$/, "");
+      const text = (row.textContent ?? "").replace(/\n$/, "");
       const known = shown.get(n);
       if (known === undefined || known[1] !== text) shown.set(n, [at, text]);
       firstAt ??= at;
     }
-    const lines = Number(view.getAttribute("data-lines") ?? 0);
+    const lines = Number(output.getAttribute("data-lines") ?? 0);
     if (lines > count) {
       count = lines;
       countedAt = at;
     }
   };
   take();
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      observer.disconnect();
-      reject(new Error(`the job's output did not end within ${timeoutMs} ms (${count} lines counted)`));
-    }, timeoutMs);
+  await new Promise<void>((resolve, reject) => {
     const observer = new MutationObserver(() => {
       take();
-      if (view.getAttribute("data-ended") === "true") {
+      if (output.getAttribute("data-ended") === "true") {
         clearTimeout(timer);
         observer.disconnect();
         resolve();
       }
     });
-    observer.observe(view, { subtree: true, childList: true, characterData: true, attributes: true });
+    const timer = setTimeout(() => {
+      observer.disconnect();
+      reject(new Error(`the job's output did not end within ${timeoutMs} ms (${count} lines counted)`));
+    }, timeoutMs);
+    observer.observe(output, { subtree: true, childList: true, characterData: true, attributes: true });
   });
   const endedAt = now();
   const answers = performance
     .getEntriesByType("resource")
     .filter((entry) => /\/jobs\/[^/]+\/output\?/.test(entry.name))
-    .map((entry) => performance.timeOrigin + entry.responseEnd)
+    .map((entry) => performance.timeOrigin + (entry as PerformanceResourceTiming).responseEnd)
     .sort((a, b) => a - b);
   // The output ends before the job's final state reaches the window (jobs:changed).
   const detail = document.querySelector('[data-testid="job-detail"]');
   const ended = ["succeeded", "failed", "cancelled", "interrupted"];
-  for (let i = 0; i < 1000 && !ended.includes(detail?.getAttribute("data-status")); i++) {
+  for (let i = 0; i < 1000 && !ended.includes(detail?.getAttribute("data-status") ?? ""); i++) {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   // Everything the view followed, read again through the same endpoint: a
   // flood's lines mostly scroll past unrendered, so they are checked here.
-  let streamText = null;
+  let streamText: string | null = null;
   if (!keepText) {
-    const endpoint = await window.__TAURI_INTERNALS__.invoke("plugin:convoy-supervisor|endpoint", {
-      name: "api",
-    });
+    const endpoint = await window.__TAURI_INTERNALS__.invoke<{ baseUrl: string; token: string }>(
+      "plugin:convoy-supervisor|endpoint",
+      { name: "api" },
+    );
     const headers = { Authorization: `Bearer ${endpoint.token}` };
-    const id = detail.getAttribute("data-job-id");
-    const parts = [];
+    const id = detail?.getAttribute("data-job-id");
+    const parts: string[] = [];
     let after = "0";
     for (;;) {
       const response = await fetch(`${endpoint.baseUrl}/jobs/${id}/output?after=${after}&limit=1000`, {
         headers,
       });
-      const page = await response.json();
+      const page = (await response.json()) as {
+        chunks: { stream: string; text: string }[];
+        cursor: string;
+        end: boolean;
+      };
       for (const chunk of page.chunks) if (chunk.stream === "stdout") parts.push(chunk.text);
       after = page.cursor;
       if (page.end) break;
@@ -182,7 +198,7 @@ async function followJob({ command, timeoutMs, keepText }) {
     status: detail?.getAttribute("data-status") ?? null,
     trimmed: document.querySelector('[data-testid="output-truncated"]') !== null,
     // [n, wall-clock ms, text] of every line the view rendered.
-    seen: keepText ? rendered.map(([n, [at, text]]) => [n, at, text]) : null,
+    seen: keepText ? rendered.map(([n, [at, text]]) => [n, at, text] as const) : null,
     count,
     firstAt,
     lastAt: countedAt,
@@ -199,52 +215,54 @@ async function followJob({ command, timeoutMs, keepText }) {
 // ---- The benchmark.
 
 // One line: the window's command field is a single-line input.
-const latencyCommand = ({ lines, intervalMs }) =>
+const latencyCommand = ({ lines, intervalMs }: { lines: number; intervalMs: number }) =>
   `python3 -u -c "import time; [(print('t', i, time.time_ns() // 1000, flush=True), time.sleep(${intervalMs / 1000})) for i in range(${lines})]"`;
 
-const results = { plan, smoke };
-const session = await openSession(opts.app, {
+const session = await openDriverSession({
+  binary: opts.app,
   env: { CONVOY_SIDECAR: opts.sidecar, CONVOY_DATA_DIR: opts["data-dir"] },
 });
+let results: Record<string, unknown>;
 try {
+  const { browser } = session;
+  await preparePage(browser);
   // The main window is the one with the jobs form (the splash closes at start-up).
   await waitFor(
     async () => {
-      for (const handle of await session.call("GET", "/window/handles")) {
+      for (const handle of await browser.getWindowHandles()) {
         // A window may be closing (the splash) or still loading: try again.
-        const found = await session
-          .call("POST", "/window", { handle })
-          .then(() => session.inPage(isMainWindow))
+        const found = await browser
+          .switchToWindow(handle)
+          .then(() => inPage(browser, isMainWindow))
           .catch(() => false);
         if (found) return true;
       }
       return false;
     },
-    60_000,
-    "Runbook's main window with its jobs form",
+    { timeout: 60_000, interval: 100, message: "Runbook's main window with its jobs form" },
   );
-  results.userAgent = await session.inPage(async () => navigator.userAgent);
-  results.timerResolutionMs = await session.inPage(timerResolution);
+  const agent = await inPage(browser, userAgent);
+  const timerResolutionMs = await inPage(browser, timerResolution);
 
   console.error(`read: GET /jobs?limit=1 × ${plan.read.calls}`);
-  results.read = await session.inPage(readLatency, plan.read);
+  const read = await inPage(browser, readLatency, plan.read);
 
-  results.latency = [];
+  const latency = [];
   for (const intervalMs of plan.latency.intervalsMs) {
     for (let run = 0; run < plan.latency.runs; run++) {
       console.error(`latency run ${run + 1}: ${plan.latency.lines} lines, ${intervalMs} ms apart`);
-      const followed = await session.inPage(followJob, {
+      const followed = await inPage(browser, followJob, {
         command: latencyCommand({ lines: plan.latency.lines, intervalMs }),
         timeoutMs: 120_000,
         keepText: true,
       });
       const samples = [];
-      for (const [, at, line] of followed.seen) {
+      for (const [, at, line] of followed.seen ?? []) {
         const match = /^t (\d+) (\d+)$/.exec(line);
         if (!match) continue;
         const printedAt = Number(match[2]) / 1000;
         // The answer that brought the line: the last one all in by the time it was in the DOM.
-        const answeredAt = followed.answers.findLast((answer) => answer <= at) ?? null;
+        const answeredAt = followed.answers?.findLast((answer) => answer <= at) ?? null;
         samples.push({
           seq: Number(match[1]),
           ms: at - printedAt,
@@ -258,7 +276,7 @@ try {
           `latency run: ${samples.length} of ${plan.latency.lines} lines, in order: ${ordered}, status ${followed.status}`,
         );
       }
-      results.latency.push({
+      latency.push({
         intervalMs,
         samples: samples.map((sample) => sample.ms),
         // The same latency in two parts: printed → its long poll answered in the page, answered → in the DOM.
@@ -269,37 +287,39 @@ try {
     }
   }
 
-  results.flood = [];
+  const flood = [];
   for (let run = 0; run < plan.flood.runs; run++) {
     const n = plan.flood.lines;
     console.error(`flood run ${run + 1}: seq 1 ${n}`);
-    const followed = await session.inPage(followJob, {
+    const followed = await inPage(browser, followJob, {
       command: `seq 1 ${n}`,
       timeoutMs: 600_000,
       keepText: false,
     });
     // Every line, once, in order, in what the view followed; the view counts
     // exactly that many, and every line it rendered is the job's line there.
-    let mismatches = followed.renderedMismatches.length;
+    const renderedMismatches = followed.renderedMismatches ?? [];
+    let mismatches = renderedMismatches.length;
     if (mismatches > 0)
-      console.error(
-        `rendered lines unlike seq's: ${JSON.stringify(followed.renderedMismatches.slice(0, 5))}`,
-      );
-    for (let i = 0; i < n; i++) if (followed.lines[i] !== String(i + 1)) mismatches += 1;
-    const extra = Math.max(0, followed.lines.length - n, followed.count - n);
-    results.flood.push({
+      console.error(`rendered lines unlike seq's: ${JSON.stringify(renderedMismatches.slice(0, 5))}`);
+    const lines = followed.lines ?? [];
+    for (let i = 0; i < n; i++) if (lines[i] !== String(i + 1)) mismatches += 1;
+    const extra = Math.max(0, lines.length - n, followed.count - n);
+    const lastAt = followed.lastAt ?? Number.NaN;
+    flood.push({
       lines: n,
-      received: Math.min(followed.lines.length, followed.count),
+      received: Math.min(lines.length, followed.count),
       rendered: followed.rendered,
       mismatches,
       extra,
       status: followed.status,
       trimmed: followed.trimmed,
       // From the job's submission, and from its first line on screen, to its last.
-      submitToLastMs: followed.lastAt - followed.submittedAt,
-      firstToLastMs: followed.lastAt - followed.firstAt,
+      submitToLastMs: lastAt - followed.submittedAt,
+      firstToLastMs: lastAt - (followed.firstAt ?? Number.NaN),
     });
   }
+  results = { plan, smoke, userAgent: agent, timerResolutionMs, read, latency, flood };
 } finally {
   await session.close();
 }
