@@ -82,17 +82,15 @@ impl Args {
                         .unwrap_or_else(runbook_conf),
                     valkey: args.value_from_str("--valkey")?,
                     variants,
-                    runs: args.opt_value_from_str("--runs")?.unwrap_or(10),
-                    crashes: args.opt_value_from_str("--crashes")?.unwrap_or(10),
-                    pause: Duration::from_millis(
-                        args.opt_value_from_str("--pause-ms")?.unwrap_or(1500),
-                    ),
+                    runs: number(&mut args, "--runs", 10)?,
+                    crashes: number(&mut args, "--crashes", 10)?,
+                    pause: Duration::from_millis(number(&mut args, "--pause-ms", 1500)?),
                 })
             }
             "flood" => Phase::Flood(FloodArgs {
-                bytes: args.opt_value_from_str("--bytes")?.unwrap_or(300_000_000),
-                line: args.opt_value_from_str("--line")?.unwrap_or(120),
-                runs: args.opt_value_from_str("--runs")?.unwrap_or(3),
+                bytes: number(&mut args, "--bytes", 300_000_000)?,
+                line: number(&mut args, "--line", 120)?,
+                runs: number(&mut args, "--runs", 3)?,
             }),
             "exec" => {
                 let command = command
@@ -104,7 +102,7 @@ impl Args {
                 }
                 Phase::Exec(ExecArgs {
                     label: args.value_from_str("--label")?,
-                    runs: args.opt_value_from_str("--runs")?.unwrap_or(20),
+                    runs: number(&mut args, "--runs", 20)?,
                     command,
                 })
             }
@@ -116,6 +114,20 @@ impl Args {
         }
         Ok(Self { out, phase })
     }
+}
+
+/// A numeric option, or `default` without it; a bad value names the option.
+fn number<T>(args: &mut Arguments, key: &'static str, default: T) -> Result<T>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    let Some(value) = args.opt_value_from_str::<_, String>(key)? else {
+        return Ok(default);
+    };
+    value
+        .parse()
+        .map_err(|err| format!("{key} {value:?}: {err}").into())
 }
 
 #[cfg(test)]
@@ -148,7 +160,7 @@ mod tests {
         let unknown = parse("flood --out f --lines 3").err().expect("an error");
         assert!(unknown.contains("--lines"), "{unknown}");
         let bad = parse("flood --out f --runs three").err().expect("an error");
-        assert!(bad.contains("three"), "{bad}");
+        assert!(bad.contains("--runs \"three\""), "{bad}");
         let foreign = parse("flood --out f --valkey v").err().expect("an error");
         assert!(foreign.contains("--valkey"), "{foreign}");
         assert!(parse("graph --out f --valkey v").is_err());

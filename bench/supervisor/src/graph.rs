@@ -4,6 +4,7 @@
 
 use std::{
     collections::BTreeMap,
+    path::{Component, Path, PathBuf},
     process::{Command, Stdio},
     sync::{Arc, Mutex, PoisonError},
     time::{Duration, Instant},
@@ -132,7 +133,7 @@ pub async fn run(args: &GraphArgs) -> Result<GraphReport> {
             .ok_or_else(|| format!("the graph has no {CRASHED}"))?;
         let (program, leading) = graph.bare_command(crashed)?;
         let mut command = vec![program.display().to_string()];
-        command.extend(leading);
+        command.extend(leading.iter().map(|arg| tidy(arg)));
         reports.push(VariantReport {
             label: variant.label().into(),
             program: command.join(" "),
@@ -209,6 +210,22 @@ pub async fn run(args: &GraphArgs) -> Result<GraphReport> {
         supervisor.stop_all().await;
     }
     Ok(GraphReport { variants: reports })
+}
+
+/// A path without its `..` steps (`src-tauri/../sidecar` → `sidecar`), as
+/// the record shows it; anything else as it is.
+fn tidy(arg: &str) -> String {
+    let mut parts: Vec<Component> = Vec::new();
+    for part in Path::new(arg).components() {
+        match part {
+            Component::ParentDir if matches!(parts.last(), Some(Component::Normal(_))) => {
+                parts.pop();
+            }
+            Component::CurDir => {}
+            part => parts.push(part),
+        }
+    }
+    parts.iter().collect::<PathBuf>().display().to_string()
 }
 
 /// Start and exit the sidecar executable with no role.
@@ -322,5 +339,20 @@ fn kill(pid: u32) {
     // SAFETY: kill(2) on a sidecar this process started; no memory is touched.
     unsafe {
         libc::kill(pid, libc::SIGKILL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tidy;
+
+    #[test]
+    fn tidy_drops_parent_steps_only() {
+        assert_eq!(
+            tidy("/r/apps/x/src-tauri/../sidecar/main.ts"),
+            "/r/apps/x/sidecar/main.ts"
+        );
+        assert_eq!(tidy("../a/./b"), "../a/b");
+        assert_eq!(tidy("api"), "api");
     }
 }
