@@ -8,32 +8,28 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
 
-export interface ReportArgs<Values> {
-  work: string;
-  root: string;
-  json: string;
-  md: string;
-  /** Every option, the report's own included. */
-  values: Values;
-}
-
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
-/** Parses the command line; a missing or unknown option exits with a message saying which (status 2). */
+const BASE = {
+  work: { type: "string" },
+  json: { type: "string" },
+  md: { type: "string" },
+  root: { type: "string" },
+} as const satisfies Options;
+
+/**
+ * Parses the command line: the options every report takes and `extra`, its
+ * own (typed in `values`). A missing or unknown option exits with a message
+ * saying which (status 2).
+ */
 export function reportArgs<const Extra extends Options = Record<never, never>>(
   name: string,
   { root = false, extra }: { root?: boolean; extra?: Extra } = {},
 ) {
-  const options = {
-    work: { type: "string" },
-    json: { type: "string" },
-    md: { type: "string" },
-    root: { type: "string" },
-    ...(extra ?? {}),
-  } as const satisfies Options;
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>;
+  const config = { options: { ...BASE, ...(extra as Extra) }, allowPositionals: true } as const;
+  let parsed: ReturnType<typeof parseArgs<typeof config>>;
   try {
-    parsed = parseArgs({ options, allowPositionals: true });
+    parsed = parseArgs(config);
   } catch (error) {
     usage(name, (error as Error).message);
   }
