@@ -378,12 +378,7 @@ function main(): void {
       smoke: { type: "boolean" },
     },
   });
-  const { bun, valkey, compiled, smoke } = args.values as {
-    bun?: string;
-    valkey?: string;
-    compiled?: string;
-    smoke?: boolean;
-  };
+  const { bun, valkey, compiled, smoke } = args.values;
   if (bun === undefined || valkey === undefined) {
     process.stderr.write("supervisor_report: --bun and --valkey are required\n");
     process.exit(2);
