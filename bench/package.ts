@@ -481,7 +481,7 @@ if (import.meta.main) {
       display: { type: "string" },
     },
   });
-  const values = args.values as { builds?: string; runs?: string; display?: string };
+  const { values } = args;
   if (!values.display) throw new Error("--display is required (the X display the app starts on)");
   const record = await measure(args.work, Number(values.builds), Number(values.runs), values.display);
   writeReport(args, record, render(record));

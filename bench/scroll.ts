@@ -20,7 +20,7 @@ const args = reportArgs("scroll", {
   root: true,
   extra: { app: { type: "string" }, sidecar: { type: "string" }, smoke: { type: "boolean", default: false } },
 });
-const opts = args.values as { app?: string; sidecar?: string; smoke?: boolean };
+const opts = args.values;
 if (!opts.app || !opts.sidecar) {
   console.error(
     "usage: bun bench/scroll.ts --app <runbook> --sidecar <compiled sidecar> --work <dir> --root <tree> --json <f> --md <f> [--smoke]",

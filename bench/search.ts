@@ -26,7 +26,7 @@ import { fmt, table } from "./lib/table.ts";
 
 const args = reportArgs("search", { extra: { smoke: { type: "boolean", default: false } } });
 const work = args.work;
-const smoke = (args.values as { smoke?: boolean }).smoke === true;
+const smoke = args.values.smoke === true;
 
 /** Bump when the generated data changes, so a cached database is rebuilt. */
 const GENERATOR_VERSION = 1;
