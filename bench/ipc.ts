@@ -133,8 +133,8 @@ async function streamLoop({
     const start = performance.now();
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`${via}: ${received} of ${messages} messages after 120 s`)),
-        120_000,
+        () => reject(new Error(`${via}: ${received} of ${messages} messages after 100 s`)),
+        100_000,
       );
       const onMessage = (payload: unknown[]) => {
         received += 1;

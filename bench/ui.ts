@@ -253,7 +253,7 @@ try {
       console.error(`latency run ${run + 1}: ${plan.latency.lines} lines, ${intervalMs} ms apart`);
       const followed = await inPage(browser, followJob, {
         command: latencyCommand({ lines: plan.latency.lines, intervalMs }),
-        timeoutMs: 120_000,
+        timeoutMs: 100_000,
         keepText: true,
       });
       const samples = [];
@@ -293,7 +293,7 @@ try {
     console.error(`flood run ${run + 1}: seq 1 ${n}`);
     const followed = await inPage(browser, followJob, {
       command: `seq 1 ${n}`,
-      timeoutMs: 600_000,
+      timeoutMs: 100_000,
       keepText: false,
     });
     // Every line, once, in order, in what the view followed; the view counts

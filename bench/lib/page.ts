@@ -25,8 +25,14 @@ declare global {
   }
 }
 
-/** How long one in-page call may run (WebDriver's script timeout). */
-export const SCRIPT_TIMEOUT_MS = 600_000;
+/**
+ * How long one in-page call may run (WebDriver's script timeout): under
+ * WebdriverIO's own limit on one request (`connectionRetryTimeout`, 120 s by
+ * default), so a loop that runs too long ends with the page's or the
+ * driver's error rather than a request given up. Every loop of the full
+ * plans takes seconds.
+ */
+export const SCRIPT_TIMEOUT_MS = 110_000;
 
 /** Sets the session's script timeout so a long loop in the page is not cut short. */
 export async function preparePage(browser: Browser): Promise<void> {
