@@ -561,8 +561,10 @@ describe("a job's output kept in SQLite", () => {
     return job;
   }
 
-  async function finish(id: string): Promise<void> {
+  /** Ends the job's output and the job; `afterEnd` runs once the end marker is in Valkey. */
+  async function finish(id: string, afterEnd?: () => Promise<void>): Promise<void> {
     await write(id, { kind: "end" });
+    await afterEnd?.();
     await emit({ type: "finished", id, at: at(), outcome: "succeeded", exitCode: 0, reason: null });
     await until(
       () =>
@@ -607,7 +609,13 @@ describe("a job's output kept in SQLite", () => {
     ]);
     expect(live.end).toBe(false);
 
-    await finish(job.id);
+    // What follows the copied part, read at once from Valkey (the end marker), answers as
+    // the stored form does later: the same cursor.
+    let fromValkey: JobOutput | undefined;
+    await finish(job.id, async () => {
+      fromValkey = await output(job.id, `?after=${live.cursor}&wait=5000`);
+    });
+    expect(fromValkey).toEqual({ chunks: [], cursor: live.cursor, end: true });
     const valkey = await reader();
     await until(
       () => valkey.command(["EXISTS", jobOutputKey(job.id)]),

@@ -153,14 +153,24 @@ export class JobOutputReader {
   }
 }
 
-/** Adjacent chunks of one stream are joined, so a page stays small. */
+/**
+ * Adjacent chunks of one stream are joined, so a page stays small. Once the
+ * output has ended, the cursor is the last output entry's (or `after`), not
+ * the end marker's: the stored form keeps no marker, so an ended output
+ * answers the same cursor from Valkey and from SQLite.
+ */
 function toOutput(entries: readonly StreamEntry[], after: string, ended: boolean): JobOutput {
   const pieces: { stream: OutputStream; text: string }[] = [];
   let end = ended;
+  let lastOutput: string | undefined;
   for (const entry of entries) {
     const decoded = decodeOutputEntry(entry.fields);
     if (decoded?.kind === "end") end = true;
-    else if (decoded !== null) pieces.push(decoded);
+    else if (decoded !== null) {
+      pieces.push(decoded);
+      lastOutput = entry.id;
+    }
   }
-  return { chunks: joinChunks(pieces), cursor: entries.at(-1)?.id ?? after, end };
+  const cursor = end ? (lastOutput ?? after) : (entries.at(-1)?.id ?? after);
+  return { chunks: joinChunks(pieces), cursor, end };
 }
