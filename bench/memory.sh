@@ -26,7 +26,7 @@ cut -d' ' -f1-3 /proc/loadavg >"$work/loadavg-before"
 date -u +%Y-%m-%dT%H:%M:%S+00:00 >"$work/recorded-at"
 
 step "memory: $runs launches of each app on $DISPLAY, ${idle} s idle after start-up"
-python3 "$ROOT/bench/memory.py" --runbook "$RUNBOOK_RELEASE" --empty "$EMPTY_RELEASE" \
+bun "$ROOT/bench/memory.ts" --runbook "$RUNBOOK_RELEASE" --empty "$EMPTY_RELEASE" \
   --sidecar "$SIDECAR_RELEASE" --display "$DISPLAY" --runs "$runs" --idle "$idle" \
   --work "$work" --root "$ROOT" --json "$out_dir/memory.json" --md "$out_dir/memory.md" \
   "${smoke_arg[@]}"
