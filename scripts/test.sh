@@ -24,7 +24,7 @@ run() {
 
 typecheck() {
   local pkg
-  for pkg in packages/sidecar-runtime packages/testing crates/tauri-plugin-convoy-supervisor apps/runbook/sidecar apps/runbook/ui docs examples/fastapi-valkey/ui; do
+  for pkg in packages/sidecar-runtime packages/testing crates/tauri-plugin-convoy-supervisor apps/runbook/sidecar apps/runbook/ui docs examples/fastapi-valkey/ui bench; do
     tsc --noEmit -p "$pkg" || return 1
   done
 }
