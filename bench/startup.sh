@@ -27,7 +27,7 @@ cut -d' ' -f1-3 /proc/loadavg >"$work/loadavg-before"
 # When the measuring started (the record's date).
 date -u +%Y-%m-%dT%H:%M:%S+00:00 >"$work/recorded-at"
 
-step "start-up: $runs launches of each app on $DISPLAY, then $profile_runs profiled Runbook launches"
+step "start-up: $runs launches of each app on $DISPLAY, then $profile_runs profiled launches of each"
 bun "$ROOT/bench/startup.ts" --runbook "$RUNBOOK_RELEASE" --empty "$EMPTY_RELEASE" \
   --sidecar "$SIDECAR_RELEASE" --display "$DISPLAY" --runs "$runs" --profile-runs "$profile_runs" \
   --work "$work" --root "$ROOT" --json "$out_dir/startup.json" --md "$out_dir/startup.md" \
