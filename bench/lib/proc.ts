@@ -123,7 +123,8 @@ export function pssByMapping(pid: number, top = 10): [string, number][] {
     const first = line.split(/\s+/, 6);
     const head = first[0] ?? "";
     if (head.includes("-") && !head.includes(":") && first.length >= 5) {
-      const path = line.split(/\s+/).slice(5).join(" ").trim();
+      // The first word after the five fixed fields: "(deleted)" and the like are not the name.
+      const path = line.trim().split(/\s+/)[5] ?? "";
       name = path.startsWith("/") ? basename(path) : path || "anonymous";
     } else if (head === "Pss:") {
       totals.set(name, (totals.get(name) ?? 0) + Number(first[1]));
