@@ -96,7 +96,7 @@ mod tests {
 
     #[test]
     fn the_sidecars_line_is_not_a_startup_line() {
-        // bench/desktop_apps.py takes the first `convoy:startup` line for the milestone.
+        // bench/lib/desktop.ts takes the first `convoy:startup` line for the milestone.
         let line = sidecars_line(Duration::from_micros(301_250));
         assert_eq!(line, "convoy:launch sidecars-ready-ms=301.2");
         assert!(!line.contains("convoy:startup"));
