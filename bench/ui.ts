@@ -10,9 +10,11 @@
 //   in order) for the sustained rate.
 //
 // Writes the raw figures as JSON to --out.
+
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { openDriverSession, waitFor } from "@convoy/testing";
+import { timedLinesCommand } from "./lib/jobs.ts";
 import { inPage, preparePage, timerResolution, userAgent } from "./lib/page.ts";
 
 const { values: opts } = parseArgs({
@@ -215,8 +217,7 @@ async function followJob({
 // ---- The benchmark.
 
 // One line: the window's command field is a single-line input.
-const latencyCommand = ({ lines, intervalMs }: { lines: number; intervalMs: number }) =>
-  `python3 -u -c "import time; [(print('t', i, time.time_ns() // 1000, flush=True), time.sleep(${intervalMs / 1000})) for i in range(${lines})]"`;
+const latencyCommand = timedLinesCommand;
 
 const session = await openDriverSession({
   binary: opts.app,
