@@ -10,25 +10,12 @@ import { waitFor } from "@convoy/testing";
 import { outputState, queueCommand, waitForOutput } from "../tests/e2e/support/output.mjs";
 import { driveApp } from "./lib/driven.ts";
 import { saveLoadAverage } from "./lib/load.ts";
-import { desktopMachine, machineLine } from "./lib/machine.ts";
+import { desktopMachine, type Machine, machineLine } from "./lib/machine.ts";
 import { descendants, readStat, smapsRollup } from "./lib/proc.ts";
 import { reportArgs, writeReport } from "./lib/report.ts";
 import { percentile } from "./lib/stats.ts";
 import { fmt, table } from "./lib/table.ts";
 
-const args = reportArgs("scroll", {
-  root: true,
-  extra: { app: { type: "string" }, sidecar: { type: "string" }, smoke: { type: "boolean", default: false } },
-});
-const opts = args.values;
-if (!opts.app || !opts.sidecar) {
-  console.error(
-    "usage: bun bench/scroll.ts --app <runbook> --sidecar <compiled sidecar> --work <dir> --root <tree> --json <f> --md <f> [--smoke]",
-  );
-  process.exit(2);
-}
-const smoke = opts.smoke === true;
-const LINES = smoke ? 100_000 : 1_000_000;
 const FRAME_AIM_MS = 50;
 
 /** Pss of every WebKitWebProcess under the app, in KiB. */
@@ -157,116 +144,122 @@ interface Sweep {
   after: number;
   settled: number;
 }
-
-const app = await driveApp(opts.app, { CONVOY_SIDECAR: opts.sidecar });
-const pssOf = (entries: { pssKiB: number }[]) => entries.reduce((sum, p) => sum + p.pssKiB, 0);
-let measured: {
+interface Measured {
   shownMs: number;
   phases: Phase[];
   lineNodes: number;
   memoryKiB: { start: number; before: number; after: number; sweeps: Sweep[] };
-};
-try {
-  const { browser } = app;
-  // A phase is hundreds of frames in one script.
-  await browser.setTimeout({ script: 110_000 });
-  await waitFor(() => browser.$('[data-testid="command-input"]').isExisting(), {
-    timeout: 60_000,
-    interval: 200,
-    message: "the main window",
-  });
-  const memoryStart = webProcessPss(app.shell);
-  const queuedAt = Date.now();
-  await queueCommand(browser, `seq 1 ${LINES}`);
-  await waitForOutput(browser, (s: { ended: boolean; count: number }) => s.ended && s.count === LINES, {
-    timeout: 600_000,
-    message: `the ${LINES} lines`,
-  });
-  const shownMs = Date.now() - queuedAt;
-  const memoryBefore = webProcessPss(app.shell);
-  const swept: { name: string; deltas: number[]; script: number[] }[] = [];
-  let nodes = 0;
-  const sweeps: Sweep[] = [];
-  const runPhase = async (kind: Parameters<typeof phase>[0], steps: number, name: string) => {
-    const result = JSON.parse(await browser.execute(phase, kind, steps, 18)) as {
-      deltas: number[];
-      nodes: number;
-      script: number[];
-    };
-    console.error(
-      `  frames p50 ${fmt(at(result.deltas, 50))} max ${fmt(at(result.deltas, 100))} ms; ` +
-        `script per scroll p50 ${fmt(at(result.script, 50))} max ${fmt(at(result.script, 100))} ms (${name})`,
-    );
-    return result;
-  };
-  const pss = () => pssOf(webProcessPss(app.shell));
-  for (const { kind, steps, name } of FLOOR) {
-    console.error(`scroll: ${name}`);
-    const result = await runPhase(kind, steps, name);
-    swept.push({ name, deltas: result.deltas, script: result.script });
-  }
-  for (let sweep = 1; sweep <= SWEEPS; sweep++) {
-    for (const { kind, steps, name } of PHASES) {
-      if (sweep > 1 && kind === "idle") continue;
-      const label = sweep > 1 ? `${name}, sweep ${sweep}` : name;
-      console.error(`scroll: ${label}`);
-      const result = await runPhase(kind, steps, label);
-      swept.push({ name: label, deltas: result.deltas, script: result.script });
-      nodes = Math.max(nodes, result.nodes);
-    }
-    const after = pss();
-    await sleep(SETTLE_MS);
-    sweeps.push({ after, settled: pss() });
-  }
-  const memoryAfter = webProcessPss(app.shell);
-  const state = await outputState(browser);
-  measured = {
-    shownMs,
-    phases: swept.map(({ name, deltas, script }) => ({
-      scriptP50: at(script, 50),
-      name,
-      frames: deltas.length,
-      p50: at(deltas, 50),
-      p99: at(deltas, 99),
-      max: at(deltas, 100),
-      over50: deltas.filter((d) => d > FRAME_AIM_MS).length,
-    })),
-    lineNodes: Math.max(nodes, state.nodes),
-    memoryKiB: {
-      start: pssOf(memoryStart),
-      before: pssOf(memoryBefore),
-      after: pssOf(memoryAfter),
-      sweeps,
-    },
-  };
-} finally {
-  await app.close();
+}
+/** What scroll.json holds (and `render` reads). */
+export interface ScrollRecord extends Measured {
+  machine: Machine;
+  recordedAt: string;
+  lines: number;
+  smoke: boolean;
+  loadavg: string | null;
 }
 
-saveLoadAverage(args.work, "after");
-const machine = desktopMachine(args.work, args.root);
-const record = {
-  machine,
-  recordedAt: machine.date,
-  lines: LINES,
-  smoke,
-  ...measured,
-  loadavg: machine.load_average_after?.join(" ") ?? null,
-};
+/** Launches the app, shows a run of `lines` lines, scrolls it phase by phase, reads the web process's Pss. */
+async function measure(binary: string, sidecar: string, lines: number): Promise<Measured> {
+  const app = await driveApp(binary, { CONVOY_SIDECAR: sidecar });
+  const pssOf = (entries: { pssKiB: number }[]) => entries.reduce((sum, p) => sum + p.pssKiB, 0);
+  try {
+    const { browser } = app;
+    // A phase is hundreds of frames in one script.
+    await browser.setTimeout({ script: 110_000 });
+    await waitFor(() => browser.$('[data-testid="command-input"]').isExisting(), {
+      timeout: 60_000,
+      interval: 200,
+      message: "the main window",
+    });
+    const memoryStart = webProcessPss(app.shell);
+    const queuedAt = Date.now();
+    await queueCommand(browser, `seq 1 ${lines}`);
+    await waitForOutput(browser, (s: { ended: boolean; count: number }) => s.ended && s.count === lines, {
+      timeout: 600_000,
+      message: `the ${lines} lines`,
+    });
+    const shownMs = Date.now() - queuedAt;
+    const memoryBefore = webProcessPss(app.shell);
+    const swept: { name: string; deltas: number[]; script: number[] }[] = [];
+    let nodes = 0;
+    const sweeps: Sweep[] = [];
+    const runPhase = async (kind: Parameters<typeof phase>[0], steps: number, name: string) => {
+      const result = JSON.parse(await browser.execute(phase, kind, steps, 18)) as {
+        deltas: number[];
+        nodes: number;
+        script: number[];
+      };
+      console.error(
+        `  frames p50 ${fmt(at(result.deltas, 50))} max ${fmt(at(result.deltas, 100))} ms; ` +
+          `script per scroll p50 ${fmt(at(result.script, 50))} max ${fmt(at(result.script, 100))} ms (${name})`,
+      );
+      return result;
+    };
+    const pss = () => pssOf(webProcessPss(app.shell));
+    for (const { kind, steps, name } of FLOOR) {
+      console.error(`scroll: ${name}`);
+      const result = await runPhase(kind, steps, name);
+      swept.push({ name, deltas: result.deltas, script: result.script });
+    }
+    for (let sweep = 1; sweep <= SWEEPS; sweep++) {
+      for (const { kind, steps, name } of PHASES) {
+        if (sweep > 1 && kind === "idle") continue;
+        const label = sweep > 1 ? `${name}, sweep ${sweep}` : name;
+        console.error(`scroll: ${label}`);
+        const result = await runPhase(kind, steps, label);
+        swept.push({ name: label, deltas: result.deltas, script: result.script });
+        nodes = Math.max(nodes, result.nodes);
+      }
+      const after = pss();
+      await sleep(SETTLE_MS);
+      sweeps.push({ after, settled: pss() });
+    }
+    const memoryAfter = webProcessPss(app.shell);
+    const state = await outputState(browser);
+    return {
+      shownMs,
+      phases: swept.map(({ name, deltas, script }) => ({
+        scriptP50: at(script, 50),
+        name,
+        frames: deltas.length,
+        p50: at(deltas, 50),
+        p99: at(deltas, 99),
+        max: at(deltas, 100),
+        over50: deltas.filter((d) => d > FRAME_AIM_MS).length,
+      })),
+      lineNodes: Math.max(nodes, state.nodes),
+      memoryKiB: {
+        start: pssOf(memoryStart),
+        before: pssOf(memoryBefore),
+        after: pssOf(memoryAfter),
+        sweeps,
+      },
+    };
+  } finally {
+    await app.close();
+  }
+}
 
-const mib = (kib: number) => fmt(kib / 1024, 1);
-const ms = (x: number) => fmt(x, 1);
-const m = record.memoryKiB;
-const worst = Math.max(
-  ...record.phases.filter((p) => !p.name.startsWith("idle") && !p.name.startsWith("floor")).map((p) => p.max),
-);
-// Bounded: a second sweep, once settled, ends no higher than the first did (2 MiB of slack).
-const grew = (m.sweeps.at(-1)?.settled ?? 0) - (m.sweeps[0]?.settled ?? 0);
-const yes = (met: boolean) => (met ? "yes" : "no");
-const md = `# Scrolling a ${fmt(LINES, 0)}-line run
+/** scroll.md from the record: tables of the figures, verdicts in the aims' "met" column. */
+export function render(record: ScrollRecord): string {
+  const { machine, smoke } = record;
+  const mib = (kib: number) => fmt(kib / 1024, 1);
+  const ms = (x: number) => fmt(x, 1);
+  const m = record.memoryKiB;
+  const worst = Math.max(
+    ...record.phases
+      .filter((p) => !p.name.startsWith("idle") && !p.name.startsWith("floor"))
+      .map((p) => p.max),
+  );
+  // Bounded: a second sweep, once settled, ends no higher than the first did (2 MiB of slack).
+  const grew = (m.sweeps.at(-1)?.settled ?? 0) - (m.sweeps[0]?.settled ?? 0);
+  const yes = (met: boolean) => (met ? "yes" : "no");
+  const command = ["bash bench/scroll.sh", ...(smoke ? ["--smoke"] : [])].join(" ");
+  const md = `# Scrolling a ${fmt(record.lines, 0)}-line run
 
-Recorded ${machine.date} by \`bash bench/scroll.sh\` (smoke: ${yes(smoke)}) at commit ${machine.git_head}: Runbook's release build
-in the real WebKitGTK webview under Xvfb, the run \`seq 1 ${LINES}\` queued from the window's form.
+Recorded ${machine.date} by \`${command}\` at commit ${machine.git_head} (plus any uncommitted changes in the working tree).
+Runbook's release build in the real WebKitGTK webview under Xvfb, the run \`seq 1 ${record.lines}\` queued from the window's form.
 
 ${machineLine(machine)}
 
@@ -319,7 +312,41 @@ WebKitWebProcess Pss: ${mib(m.start)} MiB at start, ${mib(m.before)} MiB with th
 (after following it live); then for each sweep (the three phases), right after it and ${SETTLE_MS / 1000} s later:
 ${m.sweeps.map((sweep, k) => `sweep ${k + 1}: ${mib(sweep.after)} MiB, then ${mib(sweep.settled)} MiB`).join("; ")}. The view keeps at most 24 pages of
 500 lines and 20,000 live lines, whatever the run's length. The run was queued and shown complete
-(all ${fmt(LINES, 0)} lines stored) in ${fmt(record.shownMs / 1000, 1)} s.
+(all ${fmt(record.lines, 0)} lines stored) in ${fmt(record.shownMs / 1000, 1)} s.
 `;
-writeReport(args, record, md);
-console.log(md);
+  return md;
+}
+
+if (import.meta.main) {
+  const args = reportArgs("scroll", {
+    root: true,
+    extra: {
+      app: { type: "string" },
+      sidecar: { type: "string" },
+      smoke: { type: "boolean", default: false },
+    },
+  });
+  const opts = args.values;
+  if (!opts.app || !opts.sidecar) {
+    console.error(
+      "usage: bun bench/scroll.ts --app <runbook> --sidecar <compiled sidecar> --work <dir> --root <tree> --json <f> --md <f> [--smoke]",
+    );
+    process.exit(2);
+  }
+  const smoke = opts.smoke === true;
+  const lines = smoke ? 100_000 : 1_000_000;
+  const measured = await measure(opts.app, opts.sidecar, lines);
+  saveLoadAverage(args.work, "after");
+  const machine = desktopMachine(args.work, args.root);
+  const record: ScrollRecord = {
+    machine,
+    recordedAt: machine.date,
+    lines,
+    smoke,
+    ...measured,
+    loadavg: machine.load_average_after?.join(" ") ?? null,
+  };
+  const md = render(record);
+  writeReport(args, record, md);
+  console.log(md);
+}
