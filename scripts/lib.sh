@@ -48,8 +48,9 @@ as_root() {
 }
 
 # Starts Xvfb on a free display (it picks the number: -displayfd), exports
-# DISPLAY, and stops it when the calling script exits. The EXIT trap it sets
-# runs the one already set too, so call it after setting your own.
+# DISPLAY and XVFB_PID (by which tests know the display is their own), and
+# stops it when the calling script exits. The EXIT trap it sets runs the one
+# already set too, so call it after setting your own.
 start_xvfb() {
   local numfile previous=()
   numfile="$(mktemp)"
@@ -66,7 +67,7 @@ start_xvfb() {
   done
   [ -s "$numfile" ] || die "Xvfb did not start"
   DISPLAY=":$(tr -d '[:space:]' <"$numfile")"
-  export DISPLAY
+  export DISPLAY XVFB_PID
 }
 
 # Setup builds nothing, so it leaves the shared target dir to the scripts that do.

@@ -74,7 +74,9 @@ function displayIsXvfb() {
   for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
     try {
       const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
-      if (argv[0]?.endsWith("Xvfb") && argv[1] === process.env.DISPLAY) return true;
+      // Started as `Xvfb $DISPLAY`, or by start_xvfb (scripts/lib.sh), which exports its pid.
+      const ours = argv[1] === process.env.DISPLAY || pid === process.env.XVFB_PID;
+      if (argv[0]?.endsWith("Xvfb") && ours) return true;
     } catch {
       // Gone meanwhile.
     }
