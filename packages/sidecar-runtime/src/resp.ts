@@ -215,7 +215,8 @@ function parseLengthBytes(buffer: Uint8Array, from: number, to: number, what: st
   let value = 0;
   for (let i = from; i < to; i++) {
     const digit = (buffer[i] as number) - 0x30;
-    if (digit < 0 || digit > 9 || to - from > 15) return parseLength(decoder.decode(buffer.subarray(from, to)), what);
+    if (digit < 0 || digit > 9 || to - from > 15)
+      return parseLength(decoder.decode(buffer.subarray(from, to)), what);
     value = value * 10 + digit;
   }
   if (to === from) throw new RespProtocolError(`invalid ${what} ""`);
