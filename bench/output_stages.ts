@@ -15,12 +15,14 @@
  *
  *   bun bench/output_stages.ts [--lines 200] [--interval-ms 20] [--runs 2]
  */
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { RedisServer } from "@convoy/sidecar-runtime/testing";
 import { freePort } from "@convoy/testing";
+import { timedLinesCommand } from "./lib/jobs.ts";
 import { mean, percentile } from "./lib/stats.ts";
 import { table } from "./lib/table.ts";
 
@@ -108,7 +110,7 @@ try {
     const answered: number[] = [];
     const whole: number[] = [];
     for (let run = 0; run < runs; run++) {
-      const command = `python3 -u -c "import time; [(print('t', i, time.time_ns() // 1000, flush=True), time.sleep(${intervalMs / 1000})) for i in range(${lines})]"`;
+      const command = timedLinesCommand({ lines, intervalMs });
       const created = await fetch(`${base}/jobs`, {
         method: "POST",
         headers,
