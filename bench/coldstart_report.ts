@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { firstLine, type Machine, machineInfo } from "./lib/machine.ts";
-import { reportArgs, writeReport } from "./lib/report.ts";
+import { recordedLine, reportArgs, writeReport } from "./lib/report.ts";
 import { median, type Stats, stats } from "./lib/stats.ts";
 import { fmt, statsTable, table } from "./lib/table.ts";
 
@@ -228,7 +228,7 @@ function render(m: Machine, smoke: boolean, starts: Starts, summary: ReturnType<
     ...(smoke
       ? ["**Smoke run** (each start once): checks the benchmark works; the figures mean nothing.", ""]
       : []),
-    `Recorded ${m.date} by \`bash bench/coldstart.sh\` at commit ${m.git_head} (plus any uncommitted changes in the working tree).`,
+    recordedLine(m, "bash bench/coldstart.sh"),
     "",
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gib} GiB, Linux ${m.kernel}, load average (1, 5, 15 min) ` +
       `before ${list(m.load_average_before)}, after ${list(m.load_average_after)}. ` +

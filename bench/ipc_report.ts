@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { desktopMachine, machineLine } from "./lib/machine.ts";
-import { reportArgs, writeReport } from "./lib/report.ts";
+import { recordedLine, reportArgs, writeReport } from "./lib/report.ts";
 import { mean, percentile, type Stats, stats } from "./lib/stats.ts";
 import { fmt, table } from "./lib/table.ts";
 
@@ -128,7 +128,7 @@ function render(data: {
       "",
     );
   add(
-    `Recorded ${m.date} by \`bash bench/ipc.sh\` at commit ${m.git_head} (plus any uncommitted changes in the working tree).`,
+    recordedLine(m, "bash bench/ipc.sh"),
     "",
     machineLine(m),
     "",

@@ -12,7 +12,7 @@ import { driveApp } from "./lib/driven.ts";
 import { saveLoadAverage } from "./lib/load.ts";
 import { desktopMachine, type Machine, machineLine } from "./lib/machine.ts";
 import { descendants, readStat, smapsRollup } from "./lib/proc.ts";
-import { reportArgs, writeReport } from "./lib/report.ts";
+import { recordedLine, reportArgs, writeReport } from "./lib/report.ts";
 import { percentile } from "./lib/stats.ts";
 import { fmt, table } from "./lib/table.ts";
 
@@ -258,7 +258,7 @@ export function render(record: ScrollRecord): string {
   const command = ["bash bench/scroll.sh", ...(smoke ? ["--smoke"] : [])].join(" ");
   const md = `# Scrolling a ${fmt(record.lines, 0)}-line run
 
-Recorded ${machine.date} by \`${command}\` at commit ${machine.git_head} (plus any uncommitted changes in the working tree).
+${recordedLine(machine, command)}
 Runbook's release build in the real WebKitGTK webview under Xvfb, the run \`seq 1 ${record.lines}\` queued from the window's form.
 
 ${machineLine(machine)}

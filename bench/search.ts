@@ -20,7 +20,7 @@ import { OutputStore } from "../apps/runbook/sidecar/src/jobs/output-store.ts";
 import { JobStore } from "../apps/runbook/sidecar/src/jobs/store.ts";
 import { saveLoadAverage } from "./lib/load.ts";
 import { machineInfo } from "./lib/machine.ts";
-import { reportArgs, writeReport } from "./lib/report.ts";
+import { recordedLine, reportArgs, writeReport } from "./lib/report.ts";
 import { percentile } from "./lib/stats.ts";
 import { fmt, table } from "./lib/table.ts";
 
@@ -335,7 +335,7 @@ const command = ["bash bench/search.sh", ...(smoke ? ["--smoke"] : [])].join(" "
 const md = [
   "# search benchmark: full-text search over a run history",
   "",
-  `Recorded ${machine.date} by \`${command}\` at commit ${machine.git_head} (plus any uncommitted changes in the working tree).`,
+  recordedLine(machine, command),
   "",
   `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memory_gib} GiB, Linux ${machine.kernel}, load average (1, 5, 15 min) before [${machine.load_average_before?.join(", ")}], after [${machine.load_average_after?.join(", ")}]. Bun ${machine.bun}; SQLite ${machine.sqlite}.`,
   "",

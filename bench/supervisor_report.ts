@@ -9,7 +9,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { firstLine, type Machine, machineInfo } from "./lib/machine.ts";
-import { reportArgs, writeReport } from "./lib/report.ts";
+import { recordedLine, reportArgs, writeReport } from "./lib/report.ts";
 import { median, type Stats, stats } from "./lib/stats.ts";
 import { fmt, STATS_HEAD, statsRow, statsTable, table } from "./lib/table.ts";
 
@@ -343,8 +343,7 @@ function render(data: SupervisorRecord): string {
           "",
         ]
       : []),
-    `Recorded ${m.date} by \`bash bench/supervisor.sh\` at commit ${m.git_head} (plus any uncommitted changes in ` +
-      "the working tree).",
+    recordedLine(m, "bash bench/supervisor.sh"),
     "",
     `Machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gib} GiB, Linux ${m.kernel}, load average (1, 5, 15 min) ` +
       `before ${list(m.load_average_before)}, after ${list(m.load_average_after)}. ${m.rustc}; Bun ${m.bun}; ${m.valkey}.`,

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { desktopMachine, type Machine, machineLine } from "./lib/machine.ts";
-import { reportArgs, writeReport } from "./lib/report.ts";
+import { recordedLine, reportArgs, writeReport } from "./lib/report.ts";
 import { mean, percentile, type Stats, stats } from "./lib/stats.ts";
 import { fmt, table } from "./lib/table.ts";
 
@@ -128,7 +128,7 @@ function render(data: { machine: Machine; smoke: boolean; plan: Raw["plan"]; sum
       "",
     );
   add(
-    `Recorded ${m.date} by \`bash bench/ui.sh\` at commit ${m.git_head} (plus any uncommitted changes in the working tree).`,
+    recordedLine(m, "bash bench/ui.sh"),
     "",
     machineLine(m),
     "",

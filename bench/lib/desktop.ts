@@ -4,6 +4,7 @@
  * nothing left behind, and naming the processes of their trees (Linux: /proc).
  * Shared by startup.ts and memory.ts.
  */
+
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -11,6 +12,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { ParseArgsConfig } from "node:util";
 import { desktopMachine, firstLine, type Machine, machineLine } from "./machine.ts";
 import { alive, cmdline, descendants, exeName } from "./proc.ts";
+import { recordedLine } from "./report.ts";
 
 /** Printed once by each app's `startup_report` command (the app's
  * features/app/startup.rs and bench/baselines/empty-tauri/src/main.rs). */
@@ -217,14 +219,7 @@ export function reportOpening(title: string, script: string, smoke: string | nul
     smoke === null
       ? []
       : [`**Smoke run** (${smoke}): checks the benchmark works; the figures mean nothing.`, ""];
-  return [
-    `# ${title}`,
-    "",
-    ...warning,
-    `Recorded ${m.date} by \`${script}\` at commit ${m.git_head} (plus any uncommitted changes in the working tree).`,
-    "",
-    `${machineLine(m)} ${m.valkey}.`,
-  ];
+  return [`# ${title}`, "", ...warning, recordedLine(m, script), "", `${machineLine(m)} ${m.valkey}.`];
 }
 
 /**

@@ -58,3 +58,11 @@ export function writeReport(args: { json: string; md: string }, data: unknown, m
   writeFileSync(args.json, `${JSON.stringify(data, null, 2)}\n`);
   writeFileSync(args.md, markdown.endsWith("\n") ? markdown : `${markdown}\n`);
 }
+
+/**
+ * The line every report opens with after its title: when, by which command
+ * and at which commit it was recorded (summary.ts reads it back).
+ */
+export function recordedLine(machine: { date: string; git_head: string | null }, command: string): string {
+  return `Recorded ${machine.date} by \`${command}\` at commit ${machine.git_head} (plus any uncommitted changes in the working tree).`;
+}
