@@ -4,7 +4,7 @@
  * chatty job is batched; a flood arrives whole, in order.
  */
 import { expect, test } from "bun:test";
-import { pieces, pumpOutput } from "../src/runner/output-pump.ts";
+import { pumpOutput } from "../src/runner/output-pump.ts";
 
 interface Written {
   text: string;
@@ -100,16 +100,3 @@ test("a flood arrives whole and in order, in writes of at most about maxBytes", 
   // However much one read hands over, no write is larger than maxBytes.
   for (const piece of written) expect(Buffer.byteLength(piece)).toBeLessThanOrEqual(16 * 1024);
 }, 30_000);
-
-test("pieces cut a long text at maxBytes, never inside a character", () => {
-  const text = `${"a".repeat(9)}é€😀`.repeat(5000);
-  for (const maxBytes of [4, 5, 7, 16, 1024]) {
-    const cut = [...pieces(text, maxBytes)];
-    expect(cut.join("")).toBe(text);
-    for (const piece of cut) {
-      expect(Buffer.byteLength(piece)).toBeLessThanOrEqual(maxBytes);
-      expect(piece).not.toContain("\uFFFD");
-    }
-  }
-  expect([...pieces("short", 16)]).toEqual(["short"]);
-});

@@ -11,6 +11,8 @@
  * filling the worker's memory.
  */
 
+import { splitUtf8 } from "./text.ts";
+
 export interface PumpOptions {
   /** Writes a batch; the pump waits for it before reading on. */
   write: (text: string) => Promise<void>;
@@ -57,7 +59,7 @@ export async function pumpOutput(source: ReadableStream<Uint8Array>, options: Pu
     if (recentWrites.length > options.burstWrites) recentWrites.shift();
     // One read can hand over more than a pipe's worth (the runtime coalesces
     // reads, 512 KiB seen); it is written in pieces of at most `maxBytes`.
-    for (const piece of pieces(text, options.maxBytes)) await options.write(piece);
+    for (const piece of splitUtf8(text, options.maxBytes)) await options.write(piece);
   };
   const take = (text: string, bytes: number) => {
     if (text === "") return;
@@ -103,37 +105,6 @@ export async function pumpOutput(source: ReadableStream<Uint8Array>, options: Pu
   }
   take(decoder.decode(), 0);
   await flush();
-}
-
-/**
- * `text` cut into pieces of at most `maxBytes` UTF-8 bytes, never inside a
- * character (unless `maxBytes` is smaller than one). The common case, a batch already small enough, is one piece.
- */
-export function* pieces(text: string, maxBytes: number): Generator<string> {
-  // UTF-8 takes at most 3 bytes per UTF-16 unit, so a short string needs no count.
-  if (text.length * 3 <= maxBytes) {
-    yield text;
-    return;
-  }
-  const encoder = new TextEncoder();
-  const bytes = encoder.encode(text);
-  if (bytes.byteLength <= maxBytes) {
-    yield text;
-    return;
-  }
-  const decoder = new TextDecoder();
-  let start = 0;
-  while (start < bytes.byteLength) {
-    let end = Math.min(start + maxBytes, bytes.byteLength);
-    // Back off continuation bytes (10xxxxxx) so a character is never cut.
-    if (end < bytes.byteLength) while (end > start && ((bytes[end] as number) & 0xc0) === 0x80) end--;
-    // A `maxBytes` under 4 can be smaller than one character: that character goes whole.
-    if (end === start)
-      do end++;
-      while (end < bytes.byteLength && ((bytes[end] as number) & 0xc0) === 0x80);
-    yield decoder.decode(bytes.subarray(start, end));
-    start = end;
-  }
 }
 
 interface FlushTimer {
