@@ -142,7 +142,7 @@ function render(data: { machine: Machine; smoke: boolean; plan: Raw["plan"]; sum
       "sends the same request).",
     `- **Line → UI latency**: ${plan.latency.runs} job(s) per interval queued through the window's form, each ` +
       `printing ${plan.latency.lines} lines ${intervals.join(" or ")} ms apart, each line carrying the wall-clock ` +
-      "time it was printed (Python's `time.time_ns()`, flushed at once). A MutationObserver on the job's output " +
+      "time it was printed (Bun's wall clock in µs, `performance.timeOrigin + performance.now()`, each line a synchronous write). A MutationObserver on the job's output " +
       "view notes the wall-clock time each line is in the DOM whole (the last change of its text: a line still " +
       "being written shows its start first; the observer runs before the next paint). The path: the job's pipe → " +
       "the worker (at once, batched only under load) → a Valkey stream → the api's long poll → the page's `fetch` " +
