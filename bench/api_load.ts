@@ -15,6 +15,7 @@
  * count, then the breakdown (GET /health and GET /jobs?limit=1 on the shipped
  * api, 10 connections).
  */
+
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -22,6 +23,7 @@ import { parseArgs } from "node:util";
 import { freePort, waitFor } from "@convoy/testing";
 import autocannon from "autocannon";
 import { alive, cpuMs, cpuTimes, loadavg } from "./lib/proc.ts";
+import { requiredOption } from "./lib/report.ts";
 import { percentile } from "./lib/stats.ts";
 
 const READY_LINE = "convoy:ready";
@@ -44,14 +46,7 @@ const { values: args } = parseArgs({
     seed: { type: "string", default: "1000" },
   },
 });
-function required(name: "bun" | "entry" | "hello" | "data-dir" | "out"): string {
-  const value = args[name];
-  if (!value) {
-    process.stderr.write(`api_load.ts: --${name} is required (see the comment at its top)\n`);
-    process.exit(2);
-  }
-  return value;
-}
+const required = (name: string) => requiredOption("api_load.ts", args, name);
 const bun = required("bun");
 const entry = required("entry");
 const hello = required("hello");

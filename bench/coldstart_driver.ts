@@ -26,11 +26,13 @@
  *   moment of exec (a refused connection costs microseconds), which is what the
  *   shell's probe waits for, and is the same test for every server.
  */
+
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { setTimeout } from "node:timers/promises";
 import { parseArgs } from "node:util";
 import { freePort } from "@convoy/testing";
+import { requiredOption } from "./lib/report.ts";
 
 const POLL_MS = 1;
 const READY_TIMEOUT_MS = 60_000;
@@ -54,24 +56,7 @@ const { values: args } = parseArgs({
     seed: { type: "string", default: "1000" },
   },
 });
-type Required =
-  | "bun"
-  | "entry"
-  | "python"
-  | "fastapi-app"
-  | "noop"
-  | "first-write"
-  | "steps"
-  | "data-dir"
-  | "out";
-function required(name: Required): string {
-  const value = args[name];
-  if (!value) {
-    process.stderr.write(`coldstart_driver.ts: --${name} is required (see the comment at its top)\n`);
-    process.exit(2);
-  }
-  return value;
-}
+const required = (name: string) => requiredOption("coldstart_driver.ts", args, name);
 const bun = required("bun");
 const entry = required("entry");
 const python = required("python");

@@ -66,3 +66,16 @@ export function writeReport(args: { json: string; md: string }, data: unknown, m
 export function recordedLine(machine: { date: string; git_head: string | null }, command: string): string {
   return `Recorded ${machine.date} by \`${command}\` at commit ${machine.git_head} (plus any uncommitted changes in the working tree).`;
 }
+
+/**
+ * A driver's required option: its value, or exit 2 with a message naming it
+ * (`script` is the file the message comes from).
+ */
+export function requiredOption(script: string, values: Record<string, unknown>, name: string): string {
+  const value = values[name];
+  if (typeof value !== "string" || value === "") {
+    process.stderr.write(`${script}: --${name} is required (see the comment at its top)\n`);
+    process.exit(2);
+  }
+  return value;
+}
