@@ -5,7 +5,7 @@
  * not ioredis" is executable. Each test asserts what each client does,
  * including where ioredis differs.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import Redis, { Command } from "ioredis";
 import { LineLogger } from "../src/log.ts";
@@ -15,7 +15,8 @@ import {
   type ValkeyConnection,
   ValkeyUnavailableError,
 } from "../src/valkey.ts";
-import { RedisServer } from "../testing/redis-server.ts";
+import type { RedisServer } from "../testing/redis-server.ts";
+import { redisServers } from "./servers.ts";
 
 /** The hand-written client's backoff, given to ioredis too so the two retry alike. */
 const BACKOFF = { initialMs: 50, maxMs: 1000 };
@@ -94,34 +95,18 @@ async function untilBlocked(info: () => Promise<unknown>): Promise<void> {
   }
 }
 
-let shared: RedisServer;
-const servers: RedisServer[] = [];
+const redis = redisServers();
 const handWritten: ValkeyConnection[] = [];
 const ioredisClients: Redis[] = [];
-
-beforeAll(async () => {
-  shared = await RedisServer.start();
-  servers.push(shared);
-});
 
 afterEach(() => {
   for (const connection of handWritten.splice(0)) connection.close();
   for (const client of ioredisClients.splice(0)) client.disconnect();
 });
 
-afterAll(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.dispose()));
-});
-
-async function ownServer(): Promise<RedisServer> {
-  const server = await RedisServer.start();
-  servers.push(server);
-  return server;
-}
-
 describe("reconnecting forever after a SIGKILL and a restart on the same socket", () => {
   test("hand-written", async () => {
-    const server = await ownServer();
+    const server = await redis.own();
     const valkey = connectHandWritten(server);
     await valkey.untilUp();
     await server.kill("SIGKILL");
@@ -133,7 +118,7 @@ describe("reconnecting forever after a SIGKILL and a restart on the same socket"
   });
 
   test("ioredis", async () => {
-    const server = await ownServer();
+    const server = await redis.own();
     const client = connectIoredis(server);
     await ioredisReady(client);
     let attempts = 0;
@@ -150,7 +135,7 @@ describe("reconnecting forever after a SIGKILL and a restart on the same socket"
 
 describe("refusing commands while the server is down, never replaying them", () => {
   test("hand-written: ValkeyUnavailableError at once", async () => {
-    const server = await ownServer();
+    const server = await redis.own();
     const valkey = connectHandWritten(server);
     await valkey.untilUp();
     await server.kill("SIGKILL");
@@ -165,7 +150,7 @@ describe("refusing commands while the server is down, never replaying them", () 
   });
 
   test("ioredis: a plain Error at once (enableOfflineQueue: false)", async () => {
-    const server = await ownServer();
+    const server = await redis.own();
     const client = connectIoredis(server);
     await ioredisReady(client);
     await server.kill("SIGKILL");
@@ -184,7 +169,7 @@ describe("refusing commands while the server is down, never replaying them", () 
 
 describe("a per-command timeout when the server stops answering", () => {
   test("hand-written: the command fails in time and costs the connection, which comes back", async () => {
-    const server = await ownServer();
+    const server = await redis.own();
     const valkey = connectHandWritten(server);
     await valkey.untilUp();
     server.pause();
@@ -202,7 +187,7 @@ describe("a per-command timeout when the server stops answering", () => {
   });
 
   test("ioredis: the command fails in time; the connection stays 'ready' and answers later", async () => {
-    const server = await ownServer();
+    const server = await redis.own();
     const client = connectIoredis(server);
     await ioredisReady(client);
     server.pause();
@@ -224,7 +209,7 @@ describe("a wrong password", () => {
   const wrong = `wrong-${"w".repeat(40)}`;
 
   test("hand-written: a ValkeyAuthError from untilUp and from every command", async () => {
-    const valkey = connectHandWritten(shared, wrong);
+    const valkey = connectHandWritten(redis.shared, wrong);
     const error = await rejection(valkey.untilUp());
     expect(error).toBeInstanceOf(ValkeyAuthError);
     expect((error as ValkeyAuthError).code).toBe("WRONGPASS");
@@ -233,7 +218,7 @@ describe("a wrong password", () => {
   });
 
   test("ioredis: a WRONGPASS 'error' event carrying the password; commands fail as if down", async () => {
-    const client = connectIoredis(shared, wrong);
+    const client = connectIoredis(redis.shared, wrong);
     const authError = await new Promise<Error & { command?: { args: unknown[] } }>((resolve) =>
       client.once("error", resolve),
     );
@@ -249,8 +234,8 @@ describe("a wrong password", () => {
 
 describe("a blocking stream read (XREAD BLOCK) on its own connection", () => {
   test("hand-written: a longer timeout for the one command; the other connection stays free", async () => {
-    const reader = connectHandWritten(shared);
-    const writer = connectHandWritten(shared);
+    const reader = connectHandWritten(redis.shared);
+    const writer = connectHandWritten(redis.shared);
     await Promise.all([reader.untilUp(), writer.untilUp()]);
     const key = `blocking:${crypto.randomUUID()}`;
     const read = reader.command(["XREAD", "BLOCK", "3000", "STREAMS", key, "$"], { timeoutMs: 4000 });
@@ -263,7 +248,7 @@ describe("a blocking stream read (XREAD BLOCK) on its own connection", () => {
   });
 
   test("ioredis: a duplicate() connection; a block past commandTimeout needs its own timeout", async () => {
-    const writer = connectIoredis(shared);
+    const writer = connectIoredis(redis.shared);
     const reader = writer.duplicate();
     reader.on("error", () => {});
     ioredisClients.push(reader);

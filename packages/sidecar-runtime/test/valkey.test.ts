@@ -2,7 +2,7 @@
  * The Valkey connection against a real server on a Unix socket, including
  * the server being killed, restarted, frozen, or not there yet.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test } from "bun:test";
 import { waitFor } from "@convoy/testing";
 import { LineLogger } from "../src/log.ts";
 import {
@@ -13,31 +13,15 @@ import {
   ValkeyReplyError,
   ValkeyUnavailableError,
 } from "../src/valkey.ts";
-import { RedisServer } from "../testing/redis-server.ts";
+import type { RedisServer } from "../testing/redis-server.ts";
+import { redisServers } from "./servers.ts";
 
-let shared: RedisServer;
-const servers: RedisServer[] = [];
+const redis = redisServers();
 const connections: ValkeyConnection[] = [];
-
-beforeAll(async () => {
-  shared = await RedisServer.start();
-  servers.push(shared);
-});
 
 afterEach(() => {
   for (const connection of connections.splice(0)) connection.close();
 });
-
-afterAll(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.dispose()));
-});
-
-/** A server of this test's own, for tests that kill or freeze it. */
-async function ownServer(): Promise<RedisServer> {
-  const server = await RedisServer.start();
-  servers.push(server);
-  return server;
-}
 
 function capture(): { logger: LineLogger; lines: string[] } {
   const lines: string[] = [];
@@ -69,7 +53,7 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 describe("a healthy server", () => {
   test("connects over the Unix socket with the password and runs commands", async () => {
     const { logger, lines } = capture();
-    const valkey = connect(shared, { logger });
+    const valkey = connect(redis.shared, { logger });
     expect(valkey.status()).toBe("down");
     await valkey.untilUp();
     expect(valkey.status()).toBe("up");
@@ -80,11 +64,11 @@ describe("a healthy server", () => {
     expect(ttl).toBeGreaterThan(4000);
     expect(ttl).toBeLessThanOrEqual(5000);
     expect(await valkey.get("no-such-key")).toBeNull();
-    expect(lines).toEqual([`info valkey connected name=test socket=${shared.socket}\n`]);
+    expect(lines).toEqual([`info valkey connected name=test socket=${redis.shared.socket}\n`]);
   });
 
   test("pipelined commands get their own replies, in order", async () => {
-    const valkey = connect(shared);
+    const valkey = connect(redis.shared);
     await valkey.untilUp();
     const values = Array.from({ length: 200 }, (_, i) => `value-${i}-${"x".repeat(i * 50)}`);
     await Promise.all(values.map((value, i) => valkey.set(`pipelined:${i}`, value)));
@@ -92,7 +76,7 @@ describe("a healthy server", () => {
   });
 
   test("an error reply is a ValkeyReplyError with its code, and the connection stays up", async () => {
-    const valkey = connect(shared);
+    const valkey = connect(redis.shared);
     await valkey.untilUp();
     await valkey.command(["RPUSH", "a-list", "x"]);
     const error = await rejection(valkey.get("a-list"));
@@ -107,7 +91,7 @@ describe("a wrong password", () => {
   test("is a ValkeyAuthError that never quotes either password", async () => {
     const { logger, lines } = capture();
     const wrong = `wrong-${"w".repeat(40)}`;
-    const valkey = connect(shared, { password: wrong, logger });
+    const valkey = connect(redis.shared, { password: wrong, logger });
 
     const error = await rejection(valkey.untilUp());
     expect(error).toBeInstanceOf(ValkeyAuthError);
@@ -121,23 +105,23 @@ describe("a wrong password", () => {
     expect(lines).toEqual(["error valkey refused the password (WRONGPASS) name=test\n"]);
     for (const text of [error.message, String(error.stack), commandError.message, ...lines]) {
       expect(text).not.toContain(wrong);
-      expect(text).not.toContain(shared.password);
+      expect(text).not.toContain(redis.shared.password);
     }
   });
 
   test("the password is redacted from anything else the logger writes", () => {
     const { logger, lines } = capture();
-    const valkey = connect(shared, { logger });
-    logger.warn(`leaked ${shared.password}`, { field: shared.password });
+    const valkey = connect(redis.shared, { logger });
+    logger.warn(`leaked ${redis.shared.password}`, { field: redis.shared.password });
     valkey.close();
-    expect(lines.join("")).not.toContain(shared.password);
+    expect(lines.join("")).not.toContain(redis.shared.password);
     expect(lines).toEqual(["warn leaked [redacted] field=[redacted]\n"]);
   });
 });
 
 describe("a server that goes away", () => {
   test("reconnects after a SIGKILL and a restart on the same socket", async () => {
-    const server = await ownServer();
+    const server = await redis.own();
     const { logger, lines } = capture();
     const valkey = connect(server, { logger });
     await valkey.untilUp();
@@ -173,8 +157,7 @@ describe("a server that goes away", () => {
   });
 
   test("a server not there yet is waited for, then connected", async () => {
-    const server = RedisServer.prepare();
-    servers.push(server);
+    const server = redis.prepare();
     const { logger, lines } = capture();
     const valkey = connect(server, { logger });
     const up = valkey.untilUp();
@@ -192,7 +175,7 @@ describe("a server that goes away", () => {
   });
 
   test("a server that stops answering costs the connection, which comes back when it answers", async () => {
-    const server = await ownServer();
+    const server = await redis.own();
     const valkey = connect(server, { timeoutMs: 200 });
     await valkey.untilUp();
 
@@ -214,8 +197,7 @@ describe("a server that goes away", () => {
 
 describe("close()", () => {
   test("stops reconnecting and rejects whoever waits", async () => {
-    const server = RedisServer.prepare();
-    servers.push(server);
+    const server = redis.prepare();
     const { logger, lines } = capture();
     const valkey = connect(server, { logger });
     const up = valkey.untilUp();
@@ -231,7 +213,7 @@ describe("close()", () => {
   });
 
   test("rejects commands in flight", async () => {
-    const server = await ownServer();
+    const server = await redis.own();
     const valkey = connect(server);
     await valkey.untilUp();
     server.pause();
@@ -247,8 +229,7 @@ describe("close()", () => {
 
 describe("untilUp", () => {
   test("rejects with the signal's reason when aborted", async () => {
-    const server = RedisServer.prepare();
-    servers.push(server);
+    const server = redis.prepare();
     const valkey = connect(server);
     const stop = new AbortController();
     const waiting = valkey.untilUp(stop.signal);
