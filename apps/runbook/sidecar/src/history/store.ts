@@ -5,6 +5,7 @@
  * are one key range and runs newest first are keys in descending order.
  */
 import type { Database } from "bun:sqlite";
+import { limitOf } from "../db/database.ts";
 import { INDEXED_CHARS } from "../jobs/lines.ts";
 import { LINE_KEY_SPAN } from "../jobs/output-store.ts";
 import type { Job, JobFilters } from "../jobs/schemas.ts";
@@ -56,7 +57,7 @@ export class HistoryStore {
     const rows = this.#db
       .query<LineRow, [string, number, number, number]>(
         `SELECT n, stream, CASE WHEN bytes > ?4 THEN substr(text, 1, ?4) ELSE text END AS text, bytes
-         FROM job_lines WHERE job_id = ?1 AND n >= ?2 ORDER BY n LIMIT ?3`,
+         FROM job_lines WHERE job_id = ?1 AND n >= ?2 ORDER BY n LIMIT ${limitOf("?3")}`,
       )
       .all(id, from, count, MAX_LINE_BYTES);
     return {
@@ -161,7 +162,7 @@ export class HistoryStore {
     const keys = this.#db
       .query<{ rowid: number }, [string, number, number, number]>(
         `SELECT rowid FROM job_lines_fts WHERE job_lines_fts MATCH ?1 AND rowid >= ?2 AND rowid < ?3
-         ORDER BY rowid LIMIT ?4`,
+         ORDER BY rowid LIMIT ${limitOf("?4")}`,
       )
       .all(terms.match, low, high, LINES_PER_RUN);
     const total = keys.length < LINES_PER_RUN ? keys.length : this.#count(terms, low, high);

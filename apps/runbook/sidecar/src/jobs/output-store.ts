@@ -8,6 +8,7 @@
  * the same transaction.
  */
 import type { Database } from "bun:sqlite";
+import { limitOf } from "../db/database.ts";
 import { flushTails, indexedText, type LineTails, noTails, type OutputLine, splitChunk } from "./lines.ts";
 import type { OutputStream } from "./queue.ts";
 import type { JobOutput } from "./schemas.ts";
@@ -140,7 +141,7 @@ export class OutputStore {
       const lines = this.#lines(id);
       const chunks = this.#db
         .query<OutputRow, [string, string, number]>(
-          "SELECT entry, stream, text FROM job_output WHERE job_id = ?1 AND entry > ?2 ORDER BY entry LIMIT ?3",
+          `SELECT entry, stream, text FROM job_output WHERE job_id = ?1 AND entry > ?2 ORDER BY entry LIMIT ${limitOf("?3")}`,
         )
         .all(id, lines.split, limit);
       const ended: OutputLine[] = [];
@@ -236,7 +237,7 @@ export class OutputStore {
     const rows = this.#db
       .query<OutputRow, { id: string; after: string; limit: number }>(
         `SELECT entry, stream, text FROM job_output WHERE job_id = $id AND entry > $after
-         ORDER BY entry LIMIT $limit`,
+         ORDER BY entry LIMIT ${limitOf("$limit")}`,
       )
       .all({ id, after: storedEntry(after), limit: limit + 1 });
     const page = rows.slice(0, limit);

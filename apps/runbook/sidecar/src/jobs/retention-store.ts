@@ -7,6 +7,7 @@
  * and running jobs never are.
  */
 import type { Database } from "bun:sqlite";
+import { limitOf } from "../db/database.ts";
 
 /** What one batch deleted. */
 export interface PruneBatch {
@@ -57,12 +58,12 @@ export class RetentionStore {
     );
     const deleteLines = this.#db.query<{ n: number }, { id: string; limit: number }>(
       `DELETE FROM job_lines WHERE job_id = $id AND n IN (
-         SELECT n FROM job_lines WHERE job_id = $id ORDER BY n LIMIT $limit
+         SELECT n FROM job_lines WHERE job_id = $id ORDER BY n LIMIT ${limitOf("$limit")}
        ) RETURNING n`,
     );
     const deleteOutput = this.#db.query<{ bytes: number }, { id: string; limit: number }>(
       `DELETE FROM job_output WHERE job_id = $id AND entry IN (
-         SELECT entry FROM job_output WHERE job_id = $id ORDER BY entry LIMIT $limit
+         SELECT entry FROM job_output WHERE job_id = $id ORDER BY entry LIMIT ${limitOf("$limit")}
        ) RETURNING length(CAST(text AS BLOB)) AS bytes`,
     );
     const lessOutput = this.#db.query<never, { id: string; bytes: number }>(

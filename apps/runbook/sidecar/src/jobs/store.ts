@@ -3,6 +3,7 @@
  * camelCase wire shape. `db.query` caches each prepared statement.
  */
 import type { Database, SQLQueryBindings } from "bun:sqlite";
+import { limitOf } from "../db/database.ts";
 import type { JobCursor } from "./cursor.ts";
 import type { JobEvent, JobFailure, QueuedJob } from "./queue.ts";
 import type { Job, JobFilters } from "./schemas.ts";
@@ -172,7 +173,7 @@ export class JobStore {
     params.push(limit + 1);
     const rows = this.#db
       .query<JobRow, SQLQueryBindings[]>(
-        `SELECT ${JOB_COLUMNS} FROM jobs ${whereSql(where.terms)} ORDER BY created_at DESC, id DESC LIMIT ?`,
+        `SELECT ${JOB_COLUMNS} FROM jobs ${whereSql(where.terms)} ORDER BY created_at DESC, id DESC LIMIT ${limitOf("?")}`,
       )
       .all(...params);
     const items = rows.slice(0, limit).map(toJob);
@@ -203,7 +204,7 @@ export class JobStore {
       .query<JobRow, { limit: number; now: string }>(
         `SELECT ${JOB_COLUMNS} FROM jobs WHERE status = 'queued' AND enqueued = 0
            AND (not_before IS NULL OR not_before <= $now)
-         ORDER BY created_at, id LIMIT $limit`,
+         ORDER BY created_at, id LIMIT ${limitOf("$limit")}`,
       )
       .all({ limit, now: now.toISOString() })
       .map((row) => ({

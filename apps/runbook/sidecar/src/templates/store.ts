@@ -4,6 +4,7 @@
  * template and keeps its versions for the runs that name them.
  */
 import type { Database } from "bun:sqlite";
+import { limitOf } from "../db/database.ts";
 import type { JobCursor } from "../jobs/cursor.ts";
 import { type Template, type TemplateDefinition, TemplateDefinitionSchema } from "./schemas.ts";
 
@@ -74,12 +75,12 @@ export class TemplateStore {
       ? this.#db
           .query<TemplateRow, { createdAt: string; id: string; limit: number }>(
             `${SELECT_CURRENT} WHERE t.deleted_at IS NULL AND (t.created_at, t.id) < ($createdAt, $id)
-             ORDER BY t.created_at DESC, t.id DESC LIMIT $limit`,
+             ORDER BY t.created_at DESC, t.id DESC LIMIT ${limitOf("$limit")}`,
           )
           .all({ ...after, limit: limit + 1 })
       : this.#db
           .query<TemplateRow, { limit: number }>(
-            `${SELECT_CURRENT} WHERE t.deleted_at IS NULL ORDER BY t.created_at DESC, t.id DESC LIMIT $limit`,
+            `${SELECT_CURRENT} WHERE t.deleted_at IS NULL ORDER BY t.created_at DESC, t.id DESC LIMIT ${limitOf("$limit")}`,
           )
           .all({ limit: limit + 1 });
     const items = rows.slice(0, limit).map(toTemplate);
