@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createApp } from "../apps/runbook/sidecar/src/api/app.ts";
-import { databasePath, openDatabase } from "../apps/runbook/sidecar/src/db/database.ts";
+import { databasePath, limitOf, openDatabase } from "../apps/runbook/sidecar/src/db/database.ts";
 import { JOB_COLUMNS, JobStore } from "../apps/runbook/sidecar/src/jobs/store.ts";
 
 const { values: args } = parseArgs({
@@ -59,10 +59,10 @@ interface Part {
 const parts: Part[] = [
   {
     name: "sqlite",
-    what: "the page's SQL alone: `SELECT <the job's columns> … ORDER BY created_at DESC, id DESC LIMIT 21`, `.all()`",
+    what: "the page's SQL alone: `SELECT <the job's columns> … ORDER BY created_at DESC, id DESC LIMIT <21, bound>`, `.all()`, as `JobStore.page` writes it",
     run: () =>
       db
-        .query(`SELECT ${JOB_COLUMNS} FROM jobs ORDER BY created_at DESC, id DESC LIMIT $limit`)
+        .query(`SELECT ${JOB_COLUMNS} FROM jobs ORDER BY created_at DESC, id DESC LIMIT ${limitOf("$limit")}`)
         .all({ limit: 21 }),
   },
   {
@@ -76,8 +76,16 @@ const parts: Part[] = [
     what: "the same SQL with `LIMIT 2` (what GET /jobs?limit=1 asks)",
     run: () =>
       db
-        .query(`SELECT ${JOB_COLUMNS} FROM jobs ORDER BY created_at DESC, id DESC LIMIT $limit`)
+        .query(`SELECT ${JOB_COLUMNS} FROM jobs ORDER BY created_at DESC, id DESC LIMIT ${limitOf("$limit")}`)
         .all({ limit: 2 }),
+  },
+  {
+    name: "sqlite_plain_limit",
+    what: "the page's SQL with its LIMIT bound plainly (`LIMIT $limit`, 21): what `limitOf` in `db/database.ts` avoids",
+    run: () =>
+      db
+        .query(`SELECT ${JOB_COLUMNS} FROM jobs ORDER BY created_at DESC, id DESC LIMIT $limit`)
+        .all({ limit: 21 }),
   },
   {
     name: "sqlite_pragma",
