@@ -49,11 +49,12 @@ export function openDatabase(path: string, options: { create: boolean }): Databa
 
 /**
  * A LIMIT whose value is the bound parameter `param` (`?3`, `$limit`), as
- * SQL. Written `LIMIT ?` the statement gets about as slow as preparing it
- * again each time the parameter is bound anew (SQLite 3.54 under Bun 1.4:
- * the jobs page's 29 columns and 21 rows take 30 µs, 16 µs with the value
- * in a CAST or written in the SQL). The CAST keeps the value out of the
- * statement's plan; the plan is the same either way (EXPLAIN QUERY PLAN).
+ * SQL. With the parameter itself after LIMIT, the statement gets about as
+ * slow as preparing it again each time the parameter is bound anew
+ * (SQLite 3.54 under Bun 1.4: the jobs page's 29 columns and 21 rows take
+ * 30 µs, 16 µs with the value in a CAST or written in the SQL). The CAST
+ * keeps the value out of the statement's plan; the plan is the same either
+ * way (EXPLAIN QUERY PLAN). test/sql-limits.test.ts finds any plain one.
  */
 export function limitOf(param: string): string {
   return `CAST(${param} AS INTEGER)`;
