@@ -41,6 +41,7 @@ async function apiRoundTrip(browser, label) {
   const read = await fetch(`${baseUrl}/jobs/${id}`, { headers });
   assert.equal(read.status, 200);
   assert.equal((await read.json()).command, `echo ${label}`);
+  return id;
 }
 
 async function health(browser) {
@@ -165,7 +166,13 @@ exec '${bunBinary}' '${sidecarEntry}' "$@"
     await setTimeout(1500);
     assert.equal(count(), 6, "no more starts once failed");
     // The rest of the app is unaffected.
-    await apiRoundTrip(browser, "with-a-failed-worker");
+    const queued = await apiRoundTrip(browser, "with-a-failed-worker");
+    // The job list above the panel gains that job: once it shows, the panel
+    // has moved down, so the click lands where the button now is.
+    await browser.$(`[data-testid="job"][data-job-id="${queued}"]`).waitForExist({
+      timeout: 10_000,
+      timeoutMsg: "the queued job never showed in the list",
+    });
 
     // Restart from the UI gives it a fresh budget.
     await row.$('[data-testid="sidecar-restart"]').click();
