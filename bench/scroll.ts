@@ -146,7 +146,7 @@ interface Phase {
 interface Sweep {
   /** Pss right after the sweep, KiB. */
   after: number;
-  /** The lowest Pss read over the SETTLE_MS after it, KiB. */
+  /** The lowest of `after` and the Pss read each second over the SETTLE_MS after it, KiB. */
   settled: number;
 }
 interface Measured {
