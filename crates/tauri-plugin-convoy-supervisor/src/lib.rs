@@ -5,6 +5,7 @@ mod error;
 mod launch;
 mod models;
 mod pump;
+pub mod rendering;
 mod standalone;
 
 use std::{
