@@ -18,6 +18,11 @@ use tauri_plugin_convoy_supervisor::Config as SupervisorConfig;
 
 pub fn run() {
     features::app::startup::mark_launch();
+    // Before any thread starts: it may set WebKitGTK's environment.
+    if let Err(err) = tauri_plugin_convoy_supervisor::rendering::choose_webview_rendering() {
+        eprintln!("runbook: could not start: {err}");
+        std::process::exit(1);
+    }
     let builder = bindings::builder();
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())

@@ -7,6 +7,11 @@ use std::path::PathBuf;
 use tauri_plugin_convoy_supervisor::Config;
 
 pub fn run() {
+    // Before any thread starts: it may set WebKitGTK's environment.
+    if let Err(err) = tauri_plugin_convoy_supervisor::rendering::choose_webview_rendering() {
+        eprintln!("fastapi-valkey: {err}");
+        std::process::exit(1);
+    }
     tauri::Builder::default()
         .setup(|app| {
             let config = Config {
