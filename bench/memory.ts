@@ -20,7 +20,7 @@ import {
   waitReported,
 } from "./lib/desktop.ts";
 import type { Machine } from "./lib/machine.ts";
-import { descendants, pssByMapping, smapsRollup } from "./lib/proc.ts";
+import { descendants, pssByMapping, smapsRollup, webRendering } from "./lib/proc.ts";
 import { reportArgs, writeReport } from "./lib/report.ts";
 import { median, type Stats, stats } from "./lib/stats.ts";
 import { fmt, STATS_HEAD, statsRow, table } from "./lib/table.ts";
@@ -50,6 +50,8 @@ interface Sample {
 
 interface Run {
   startup: Reported;
+  /** How its web process drew (see `webRendering`). */
+  rendering: "direct" | "composited";
   samples: Sample[];
   pss_kib: number;
 }
@@ -74,8 +76,10 @@ async function measure(app: App, display: string, work: string, idleS: number, c
   const run = launch(app, display, work);
   const taken: Sample[] = [];
   let started: Reported;
+  let rendering: Run["rendering"];
   try {
     started = await waitReported(run);
+    rendering = webRendering(run.pid);
     await sleep(idleS * 1000);
     for (let i = 0; i < count; i++) {
       if (i > 0) await sleep(1000);
@@ -86,7 +90,12 @@ async function measure(app: App, display: string, work: string, idleS: number, c
   } finally {
     await stopAndNote(run);
   }
-  return { startup: started, samples: taken, pss_kib: median(taken.map((s) => s.pss_kib)) as number };
+  return {
+    startup: started,
+    rendering,
+    samples: taken,
+    pss_kib: median(taken.map((s) => s.pss_kib)) as number,
+  };
 }
 
 /** The run's last sample, summed by role. */
@@ -145,6 +154,7 @@ export function summarise(runbook: Run[], empty: Run[]) {
     above_baseline_mib: round1(above),
     aim_above_baseline_mib: AIM_ABOVE_BASELINE_MIB,
     aim_met: above <= AIM_ABOVE_BASELINE_MIB,
+    rendering: { runbook: runbook[0]?.rendering, empty_tauri: empty[0]?.rendering },
     runbook_by_role: roleMedians(runbook),
     empty_tauri_by_role: roleMedians(empty),
     mappings_mib: Object.fromEntries(
@@ -260,6 +270,20 @@ export function render(data: MemoryRecord): string {
   ].join("\n");
 }
 
+/** What the reading says when the two web processes draw differently. */
+function renderingNote(rendering: MemoryRecord["summary"]["rendering"]): string {
+  if (rendering.runbook === rendering.empty_tauri) return "";
+  const how = (r: string | undefined) =>
+    r === "direct" ? "without WebKitGTK's compositor" : "through WebKitGTK's compositor";
+  return (
+    ` Here the two draw differently: Runbook's ${how(rendering.runbook)}, the empty app's ` +
+    `${how(rendering.empty_tauri)} (the supervisor plugin's \`rendering\` turns the compositor off on a machine ` +
+    "with no GPU it can open; the empty app keeps Tauri's default). Compositing without a GPU runs Mesa's software " +
+    "GL in the web process (`libLLVM`, `swrast_dri.so` and their buffers above), so that share is in one figure " +
+    "and not the other."
+  );
+}
+
 /** The prose under "Where the memory goes": one template, the figures filled in. */
 function reading(s: MemoryRecord["summary"]): string {
   const rb = s.runbook_by_role;
@@ -277,12 +301,12 @@ function reading(s: MemoryRecord["summary"]): string {
   return `Runbook is ${mib1(s.above_baseline_mib)} MiB above the empty app:
 
 - its sidecars, which the empty app does not have: ${mib1(sidecars)} MiB (${parts});
-- WebKit's web process: ${signed(web)} MiB (${signed(webAnon)} anonymous: the JavaScript heap and DOM of a React page with the jobs and sidecars panels, against one paragraph; the rest is more of WebKit's and JavaScriptCore's libraries paged in). On Linux the splash is drawn by this process too (a faster start, see \`startup.md\`), and the process keeps part of what the closed splash page used: 6 to 17 MiB more at idle than with a web process of its own, in launches by hand on 2026-11-22 (the two builds taking turns);
+- WebKit's web process: ${signed(web)} MiB (${signed(webAnon)} anonymous: the JavaScript heap and DOM of a React page with the jobs and sidecars panels, against one paragraph; the rest is more of WebKit's and JavaScriptCore's libraries paged in).${renderingNote(s.rendering)} On Linux the splash is drawn by this process too (a faster start, see \`startup.md\`), and the process keeps part of what the closed splash page used: 6 to 17 MiB more at idle than with a web process of its own, in launches by hand on 2026-11-22 (the two builds taking turns);
 - the shell: ${signed(shell)} MiB (the supervisor, the back-channel server, log ring buffers, a larger executable); WebKit's network process: ${signed(network)} MiB.
 
 Each Bun sidecar is small for a JavaScript runtime: the api ${mib1(api?.Pss)} MiB (${mib1(api?.Pss_Anon)} anonymous), the worker ${mib1(worker?.Pss)} MiB (${mib1(worker?.Pss_Anon)} anonymous). They run the same compiled executable, so its file pages are shared and Pss splits them between the two; what each adds on its own is mostly its anonymous memory (JavaScriptCore's heaps and JIT code).
 
-Against the aim (≤ ${AIM_ABOVE_BASELINE_MIB} MiB above; ${mib1(s.above_baseline_mib)} MiB in this run), the sidecars alone take ${mib1(sidecars)} MiB and the UI's page adds ${signed(web)} MiB in the web process. What would lower it (not measured here): run the worker's role inside the api process (one Bun runtime instead of two saves at least the worker's own anonymous memory and the file pages only it touches; DESIGN keeps them apart), and keep the UI's JavaScript heap down (load panels that are not on screen lazily). Tried and not kept: Bun's smaller-heap mode, compiled into the sidecar (\`bun build --compile --compile-exec-argv=--smol\`), saved nothing at idle: the api and worker together 62.5 MiB against 61.2 (3 launches each, by hand, 2026-11-22).`;
+Against the aim (≤ ${AIM_ABOVE_BASELINE_MIB} MiB above; ${mib1(s.above_baseline_mib)} MiB in this run), the sidecars alone take ${mib1(sidecars)} MiB and the web process adds ${signed(web)} MiB. What would lower it (not measured here): run the worker's role inside the api process (one Bun runtime instead of two saves at least the worker's own anonymous memory and the file pages only it touches; DESIGN keeps them apart), and keep the UI's JavaScript heap down (load panels that are not on screen lazily). Tried and not kept: Bun's smaller-heap mode, compiled into the sidecar (\`bun build --compile --compile-exec-argv=--smol\`), saved nothing at idle: the api and worker together 62.5 MiB against 61.2 (3 launches each, by hand, 2026-11-22).`;
 }
 
 async function main() {

@@ -6,14 +6,13 @@
 // Start, lines picked at random), and the web process's memory
 // (WebKitWebProcess Pss from /proc/<pid>/smaps_rollup) before and after.
 // Writes --json and --md (the machine and versions from --work and --root).
-import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { waitFor } from "@convoy/testing";
 import { outputState, queueCommand, waitForOutput } from "../tests/e2e/support/output.mjs";
 import { driveApp } from "./lib/driven.ts";
 import { saveLoadAverage } from "./lib/load.ts";
 import { desktopMachine, type Machine, machineLine } from "./lib/machine.ts";
-import { cpuTimes, descendants, readStat, smapsRollup } from "./lib/proc.ts";
+import { cpuTimes, smapsRollup, webProcesses, webRendering } from "./lib/proc.ts";
 import { recordedLine, reportArgs, writeReport } from "./lib/report.ts";
 import { recordScreenUpdates, stepToScreen } from "./lib/screen.ts";
 import { percentile } from "./lib/stats.ts";
@@ -23,22 +22,9 @@ const FRAME_AIM_MS = 50;
 /** How long after a phase's last step its change may still reach the screen (and counts). */
 const SCREEN_GRACE_MS = 500;
 
-const webProcesses = (root: number) =>
-  descendants(root).filter((pid) => readStat(pid)?.comm.startsWith("WebKitWebProces") === true);
-
 /** Pss of every WebKitWebProcess under the app, in KiB. */
 function webProcessPss(root: number): { pid: number; pssKiB: number }[] {
   return webProcesses(root).map((pid) => ({ pid, pssKiB: smapsRollup(pid)?.Pss ?? 0 }));
-}
-
-/** How the web process draws: without the compositor when the app set WebKitGTK's switch (see the plugin's `rendering`). */
-function webRendering(root: number): "direct" | "composited" {
-  const pid = webProcesses(root)[0];
-  if (pid === undefined) throw new Error("no web process under the app");
-  const environ = readFileSync(`/proc/${pid}/environ`, "latin1").split("\0");
-  return environ.some((entry) => entry.startsWith("WEBKIT_DISABLE_COMPOSITING_MODE="))
-    ? "direct"
-    : "composited";
 }
 
 /**
@@ -237,9 +223,12 @@ export interface ScrollRecord extends Measured {
 
 /** Launches the app, shows a run of `lines` lines, scrolls it phase by phase, reads the web process's Pss. */
 async function measure(binary: string, sidecar: string, lines: number): Promise<Measured> {
-  const app = await driveApp(binary, { CONVOY_SIDECAR: sidecar });
-  const pssOf = (entries: { pssKiB: number }[]) => entries.reduce((sum, p) => sum + p.pssKiB, 0);
   const screen = await recordScreenUpdates();
+  const app = await driveApp(binary, { CONVOY_SIDECAR: sidecar }).catch((error) => {
+    screen.close();
+    throw error;
+  });
+  const pssOf = (entries: { pssKiB: number }[]) => entries.reduce((sum, p) => sum + p.pssKiB, 0);
   try {
     const { browser } = app;
     // A phase is hundreds of frames in one script.

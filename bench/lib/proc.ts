@@ -152,3 +152,22 @@ export function cpuTimes(): { busy: number; steal: number; total: number } {
   const total = user + nice + system + idle + iowait + irq + softirq + steal;
   return { busy: total - idle - iowait - steal, steal, total };
 }
+
+/** The WebKitWebProcess pids under `root`. */
+export function webProcesses(root: number): number[] {
+  return descendants(root).filter((pid) => readStat(pid)?.comm.startsWith("WebKitWebProces") === true);
+}
+
+/**
+ * How the app's web process draws: "direct" when WebKitGTK's compositor is
+ * off (`WEBKIT_DISABLE_COMPOSITING_MODE` in its environment, as the supervisor
+ * plugin's `rendering` sets it on a machine with no GPU), else "composited".
+ */
+export function webRendering(root: number): "direct" | "composited" {
+  const pid = webProcesses(root)[0];
+  if (pid === undefined) throw new Error("no web process under the app");
+  const environ = (read(`/proc/${pid}/environ`) ?? "").split("\0");
+  return environ.some((entry) => entry.startsWith("WEBKIT_DISABLE_COMPOSITING_MODE="))
+    ? "direct"
+    : "composited";
+}
