@@ -16,6 +16,7 @@ import { parseArgs } from "node:util";
 import { openDriverSession, waitFor } from "@convoy/testing";
 import { timedLinesCommand } from "./lib/jobs.ts";
 import { inPage, preparePage, timerResolution, userAgent } from "./lib/page.ts";
+import { recordScreenUpdates, type ScreenUpdates } from "./lib/screen.ts";
 
 const { values: opts } = parseArgs({
   options: {
@@ -224,6 +225,7 @@ const session = await openDriverSession({
   env: { CONVOY_SIDECAR: opts.sidecar, CONVOY_DATA_DIR: opts["data-dir"] },
 });
 let results: Record<string, unknown>;
+let screen: ScreenUpdates | undefined;
 try {
   const { browser } = session;
   await preparePage(browser);
@@ -248,6 +250,9 @@ try {
   console.error(`read: GET /jobs?limit=1 × ${plan.read.calls}`);
   const read = await inPage(browser, readLatency, plan.read);
 
+  // Every change of the screen while lines arrive: a line is on screen with the first change after it is in the DOM.
+  screen = await recordScreenUpdates();
+  const changesOf = screen.between;
   const latency = [];
   for (const intervalMs of plan.latency.intervalsMs) {
     for (let run = 0; run < plan.latency.runs; run++) {
@@ -258,13 +263,16 @@ try {
         keepText: true,
       });
       const samples = [];
+      const changes = changesOf(followed.submittedAt, followed.endedAt + 1000);
       for (const [, at, line] of followed.seen ?? []) {
         const match = /^t (\d+) (\d+)$/.exec(line);
         if (!match) continue;
         const printedAt = Number(match[2]) / 1000;
         // The answer that brought the line: the last one all in by the time it was in the DOM.
         const answeredAt = followed.answers?.findLast((answer) => answer <= at) ?? null;
+        const shownAt = changes.find((change) => change > at) ?? null;
         samples.push({
+          onScreen: shownAt === null ? null : shownAt - printedAt,
           seq: Number(match[1]),
           ms: at - printedAt,
           answered: answeredAt === null ? null : answeredAt - printedAt,
@@ -283,6 +291,8 @@ try {
         // The same latency in two parts: printed → its long poll answered in the page, answered → in the DOM.
         answered: samples.map((sample) => sample.answered),
         rendered: samples.map((sample) => sample.rendered),
+        // Printed → the first change of the screen after the line was in the DOM.
+        screen: samples.map((sample) => sample.onScreen),
         status: followed.status,
       });
     }
@@ -322,6 +332,7 @@ try {
   }
   results = { plan, smoke, userAgent: agent, timerResolutionMs, read, latency, flood };
 } finally {
+  screen?.close();
   await session.close();
 }
 writeFileSync(opts.out, `${JSON.stringify(results)}\n`);

@@ -14,6 +14,8 @@ interface LatencyRun {
   samples: number[];
   answered?: (number | null)[];
   rendered?: (number | null)[];
+  /** Printed → the first change of the screen after the line was in the DOM (X DAMAGE). */
+  screen?: (number | null)[];
   status: string | null;
 }
 
@@ -68,6 +70,10 @@ function summarise(raw: Raw) {
     // By the interval between the job's lines, in ms; the first (the most frequent) is the headline.
     line_latency: byInterval((interval) => latencySummary(runsAt(interval).flatMap((run) => run.samples))),
     // Each line's latency in two parts, where the page's resource timing saw the answer that brought it.
+    // Printed → on screen: the first change of the screen after the line was in the DOM.
+    line_to_screen: byInterval((interval) =>
+      latencySummary(runsAt(interval).flatMap((run) => run.screen ?? [])),
+    ),
     line_latency_parts: byInterval((interval) => ({
       answered: latencySummary(runsAt(interval).flatMap((run) => run.answered ?? [])),
       rendered: latencySummary(runsAt(interval).flatMap((run) => run.rendered ?? [])),
@@ -146,7 +152,9 @@ function render(data: { machine: Machine; smoke: boolean; plan: Raw["plan"]; sum
       "view notes the wall-clock time each line is in the DOM whole (the last change of its text: a line still " +
       "being written shows its start first; the observer runs before the next paint). The path: the job's pipe → " +
       "the worker (at once, batched only under load) → a Valkey stream → the api's long poll → the page's `fetch` " +
-      "→ React.",
+      "→ React. **On screen** is the first change of the screen after the line is in the DOM, as the X server " +
+      "reported it (the DAMAGE extension on Xvfb's root window; `bench/lib/screen.ts`): the frame that shows it, " +
+      "or at worst one frame early, when a frame already under way lands first.",
     `- **Sustained lines/s**: ${plan.flood.runs} run(s) of \`seq 1 ${fmt(plan.flood.lines, 0)}\` queued the same ` +
       "way; every line is checked against what `seq` prints (none missing, none repeated, in order; see Flood " +
       "below for how, the view being windowed). The rate is lines ÷ the time from clicking Queue to the view " +
@@ -158,7 +166,8 @@ function render(data: { machine: Machine; smoke: boolean; plan: Raw["plan"]; sum
   add(
     "## Aims",
     "",
-    "The issue sets no number for these, except that no line may be dropped.",
+    "The issue (#12) asks a line printed 20 ms after the last to reach the screen in under 10 ms (p50), and " +
+      "that no line be dropped; it sets no number for the rest.",
     "",
     table(
       ["figure", "value", "met"],
@@ -173,6 +182,14 @@ function render(data: { machine: Machine; smoke: boolean; plan: Raw["plan"]; sum
           `${fmt(latency(interval)?.p50)} / ${fmt(latency(interval)?.p99)}`,
           "–",
         ]),
+        ...intervals.map((interval) => {
+          const shown = s.line_to_screen[interval];
+          return [
+            `job stdout line → on screen, lines ${interval} ms apart, p50 / p99 (ms)`,
+            `${fmt(shown?.p50)} / ${fmt(shown?.p99)}`,
+            interval === "20" ? yes((shown?.p50 ?? Number.POSITIVE_INFINITY) < 10) : "–",
+          ];
+        }),
         ["sustained lines/s to the UI (median of runs)", fmt(flood.lines_per_s?.median, 0), "–"],
         [
           `lines dropped, repeated or out of order in ${flood.runs} × ${fmt(flood.lines, 0)}`,
@@ -199,6 +216,10 @@ function render(data: { machine: Machine; smoke: boolean; plan: Raw["plan"]; sum
         latencyRow(`job stdout line → in the window's DOM, lines ${interval} ms apart`, latency(interval)),
         latencyRow("… of which printed → its long poll answered in the page", parts(interval)?.answered),
         latencyRow("… of which answered → in the DOM (React)", parts(interval)?.rendered),
+        latencyRow(
+          `job stdout line → on screen (the next change of the screen), lines ${interval} ms apart`,
+          s.line_to_screen[interval],
+        ),
       ]),
     ]),
     "",
