@@ -7,7 +7,10 @@
 //   carry the wall-clock time they were printed; a MutationObserver on the
 //   output view notes when each line is in the DOM (the latency), and a
 //   flood job's lines are checked one by one (none dropped, none repeated,
-//   in order) for the sustained rate.
+//   in order) for the sustained rate;
+// - the window's own frame: a text in the page changed every 20 ms, and the
+//   time to the next change of the screen (X DAMAGE), the floor under every
+//   line's "on screen" figure.
 //
 // Writes the raw figures as JSON to --out.
 
@@ -16,7 +19,7 @@ import { parseArgs } from "node:util";
 import { openDriverSession, waitFor } from "@convoy/testing";
 import { timedLinesCommand } from "./lib/jobs.ts";
 import { inPage, preparePage, timerResolution, userAgent } from "./lib/page.ts";
-import { recordScreenUpdates, type ScreenUpdates } from "./lib/screen.ts";
+import { recordScreenUpdates, type ScreenUpdates, stepToScreen } from "./lib/screen.ts";
 
 const { values: opts } = parseArgs({
   options: {
@@ -39,6 +42,8 @@ const plan = {
   read: { calls: smoke ? 50 : 1000, warmup: smoke ? 10 : 100 },
   // A chatty job (a line every 20 ms, the worker's batching window under load) and a quiet one.
   latency: { runs: smoke ? 1 : 3, lines: smoke ? 20 : 200, intervalsMs: [20, 50] },
+  // As many page changes as lines in the chatty runs, as far apart.
+  frame: { changes: smoke ? 20 : 600, intervalMs: 20 },
   flood: { runs: smoke ? 1 : 3, lines: smoke ? 10_000 : 200_000 },
 };
 
@@ -215,6 +220,30 @@ async function followJob({
   };
 }
 
+/**
+ * A short text in a corner of the page, changed `changes` times, `intervalMs`
+ * apart: the wall-clock time of each change. Nothing else in the window moves
+ * meanwhile, so the next change of the screen is this one's frame.
+ */
+async function pageChanges({ changes, intervalMs }: { changes: number; intervalMs: number }) {
+  const now = () => performance.timeOrigin + performance.now();
+  const box = document.createElement("div");
+  box.style.cssText =
+    "position:fixed;right:4px;bottom:4px;padding:2px 4px;font:12px monospace;background:#fff;color:#000;z-index:9999";
+  box.textContent = "-";
+  document.body.append(box);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const at: number[] = [];
+  for (let i = 0; i < changes; i++) {
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    box.textContent = String(i);
+    at.push(now());
+  }
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  box.remove();
+  return at;
+}
+
 // ---- The benchmark.
 
 // One line: the window's command field is a single-line input.
@@ -273,6 +302,7 @@ try {
         const shownAt = changes.find((change) => change > at) ?? null;
         samples.push({
           onScreen: shownAt === null ? null : shownAt - printedAt,
+          painted: shownAt === null ? null : shownAt - at,
           seq: Number(match[1]),
           ms: at - printedAt,
           answered: answeredAt === null ? null : answeredAt - printedAt,
@@ -293,10 +323,21 @@ try {
         rendered: samples.map((sample) => sample.rendered),
         // Printed → the first change of the screen after the line was in the DOM.
         screen: samples.map((sample) => sample.onScreen),
+        // In the DOM → that change of the screen: the window's frame, as `frame` measures it alone.
+        painted: samples.map((sample) => sample.painted),
         status: followed.status,
       });
     }
   }
+
+  // The floor under "on screen": how long any change of this page waits for the screen.
+  console.error(`frame: ${plan.frame.changes} changes of the page, ${plan.frame.intervalMs} ms apart`);
+  const changedAt = await inPage(browser, pageChanges, plan.frame);
+  const lastChange = (changedAt.at(-1) ?? 0) + 1000;
+  const frame = {
+    intervalMs: plan.frame.intervalMs,
+    samples: stepToScreen(changesOf(changedAt[0] ?? 0, lastChange), changedAt, lastChange),
+  };
 
   const flood = [];
   for (let run = 0; run < plan.flood.runs; run++) {
@@ -330,7 +371,7 @@ try {
       firstToLastMs: lastAt - (followed.firstAt ?? Number.NaN),
     });
   }
-  results = { plan, smoke, userAgent: agent, timerResolutionMs, read, latency, flood };
+  results = { plan, smoke, userAgent: agent, timerResolutionMs, read, latency, frame, flood };
 } finally {
   screen?.close();
   await session.close();
