@@ -165,6 +165,35 @@ describe("Runbook runs jobs", () => {
     assert.equal(await browser.$('[data-testid="cancel-job"]').isExisting(), false);
   });
 
+  it("however many jobs the list holds, the selected job's output is in the window", async () => {
+    const { browser } = app;
+    // Enough jobs that the list alone is taller than the window's room for it.
+    for (let i = 0; i < 12; i++) await queue(browser, `echo many ${i}`);
+    await waitForStatus(browser, "succeeded");
+    const box = await browser.execute(() => {
+      const list = document.querySelector('[data-testid="jobs-list"]');
+      const output = document.querySelector('[data-testid="job-output"]')?.getBoundingClientRect();
+      return {
+        rows: document.querySelectorAll('[data-testid="job"]').length,
+        listScrolls: list ? list.scrollHeight > list.clientHeight : false,
+        top: output?.top ?? -1,
+        bottom: output?.bottom ?? Number.POSITIVE_INFINITY,
+        height: output?.height ?? 0,
+        window: window.innerHeight,
+        pageScroll: window.scrollY,
+      };
+    });
+    assert.ok(box.rows >= 12, `the list shows every job (${box.rows})`);
+    assert.ok(box.listScrolls, "the list scrolls on its own");
+    assert.equal(box.pageScroll, 0);
+    assert.ok(
+      box.top >= 0 && box.bottom <= box.window,
+      `the output (${box.top}-${box.bottom}) is inside the window (${box.window})`,
+    );
+    assert.ok(box.height >= 150, `the output shows several lines (${box.height} px)`);
+    assert.match(await outputText(browser), /many 11/);
+  });
+
   it("a job whose worker is killed ends interrupted, its processes gone, and the next job runs", async () => {
     const { browser } = app;
     const id = await queue(browser, "sleep 302 & sleep 303");

@@ -107,7 +107,7 @@ export function MainWindow({ platform }: { platform: Platform }) {
             ))}
           </nav>
           {/* Kept mounted while hidden: its list and the output it follows stay live. */}
-          <div hidden={view !== "jobs"}>
+          <div className="jobs-view" hidden={view !== "jobs"}>
             <JobsPanel api={api} platform={platform} jump={jump} />
           </div>
           {view === "templates" && (
