@@ -179,6 +179,8 @@ describe("Runbook runs jobs", () => {
         top: output?.top ?? -1,
         bottom: output?.bottom ?? Number.POSITIVE_INFINITY,
         height: output?.height ?? 0,
+        diagnostics: document.querySelector('[data-testid="sidecars-toggle"]')?.getBoundingClientRect()
+          .bottom,
         window: window.innerHeight,
         pageScroll: window.scrollY,
       };
@@ -190,8 +192,53 @@ describe("Runbook runs jobs", () => {
       box.top >= 0 && box.bottom <= box.window,
       `the output (${box.top}-${box.bottom}) is inside the window (${box.window})`,
     );
-    assert.ok(box.height >= 150, `the output shows several lines (${box.height} px)`);
+    assert.ok(box.height >= 126, `the output shows several lines (${box.height} px)`);
+    assert.ok(
+      box.diagnostics !== undefined && box.diagnostics <= box.window,
+      `the closed diagnostics line (bottom ${box.diagnostics}) is inside the window (${box.window})`,
+    );
     assert.match(await outputText(browser), /many 11/);
+  });
+
+  it("a job selected from elsewhere is scrolled into the list's view", async () => {
+    const { browser } = app;
+    // The oldest job, at the foot of a list scrolled to its end...
+    const oldest = await browser.execute(() => {
+      const list = document.querySelector('[data-testid="jobs-list"]');
+      list.scrollTop = list.scrollHeight;
+      const rows = document.querySelectorAll('[data-testid="job"]');
+      const last = rows[rows.length - 1];
+      last.querySelector("button").click();
+      return last.getAttribute("data-job-id");
+    });
+    await browser.waitUntil(
+      async () => (await attribute(browser, '[data-testid="job-detail"]', "data-job-id")) === oldest,
+      { timeoutMsg: "the oldest job to be shown" },
+    );
+    // ...re-run: the new job is the newest, at the top the reader scrolled away from.
+    await browser.$('[data-testid="rerun-job"]').click();
+    const rerun = await browser.waitUntil(
+      async () => {
+        const shown = await attribute(browser, '[data-testid="job-detail"]', "data-job-id");
+        const newest = await attribute(browser, '[data-testid="job"]', "data-job-id");
+        return shown !== oldest && shown === newest ? shown : false;
+      },
+      { timeoutMsg: "the re-run to be shown" },
+    );
+    const view = await browser.waitUntil(
+      () =>
+        browser.execute((id) => {
+          const list = document.querySelector('[data-testid="jobs-list"]').getBoundingClientRect();
+          const row = document
+            .querySelector(`[data-testid="job"][data-job-id="${id}"]`)
+            ?.getBoundingClientRect();
+          return row && row.top >= list.top && row.bottom <= list.bottom
+            ? { top: row.top - list.top, pageScroll: window.scrollY }
+            : false;
+        }, rerun),
+      { timeout: 5_000, timeoutMsg: "the re-run's row to be in the list's view" },
+    );
+    assert.equal(view.pageScroll, 0, "the page itself did not move");
   });
 
   it("a job whose worker is killed ends interrupted, its processes gone, and the next job runs", async () => {

@@ -108,7 +108,7 @@ export function MainWindow({ platform }: { platform: Platform }) {
           </nav>
           {/* Kept mounted while hidden: its list and the output it follows stay live. */}
           <div className="jobs-view" hidden={view !== "jobs"}>
-            <JobsPanel api={api} platform={platform} jump={jump} />
+            <JobsPanel api={api} platform={platform} jump={jump} visible={view === "jobs"} />
           </div>
           {view === "templates" && (
             <Suspense fallback={<p className="muted">Loading templates…</p>}>

@@ -1,4 +1,4 @@
-import { type FormEvent, useCallback, useEffect, useMemo, useState } from "react";
+import { type FormEvent, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { ApiClient } from "../../lib/api/client";
 import { createApiQueries } from "../../lib/api/query";
 import { describeError } from "../../lib/errors";
@@ -13,9 +13,12 @@ export function JobsPanel({
   api,
   platform,
   jump,
+  visible = true,
 }: {
   api: ApiClient;
   platform?: Platform;
+  /** Whether the panel is on screen: kept mounted while another view is shown. */
+  visible?: boolean;
   /** A line to open a run at (from the history's search): its job is selected by the caller. */
   jump?: { jobId: string } & JumpTarget;
 }) {
@@ -35,6 +38,23 @@ export function JobsPanel({
   // Only one the list holds: an older one is not loaded to be shown.
   const firstAttempt = selected?.retryOf ? jobs.find((job) => job.id === selected.retryOf) : undefined;
   const onOutputEnded = useCallback(() => void reload(), [reload]);
+
+  // The list scrolls on its own: a job selected from elsewhere (a re-run, the
+  // history, the form) is scrolled into it once its row is there. Only then:
+  // a list the reader scrolled stays where they left it as jobs change.
+  const listRef = useRef<HTMLUListElement>(null);
+  const revealed = useRef<string | null>(null);
+  useLayoutEffect(() => {
+    const list = listRef.current;
+    // A hidden list has no layout to scroll: it is done once the view is shown.
+    if (!list || !visible || selectedId === null || revealed.current === selectedId) return;
+    const row = jobs.some((job) => job.id === selectedId)
+      ? list.querySelector<HTMLElement>(`[data-job-id="${CSS.escape(selectedId)}"]`)
+      : null;
+    if (!row) return;
+    revealed.current = selectedId;
+    revealInList(list, row);
+  }, [jobs, selectedId, visible]);
 
   // Start-up ends here: the list first shows data from the api. The shell
   // records the time once (bench/startup.sh reads it); a browser has no shell.
@@ -78,7 +98,7 @@ export function JobsPanel({
           No jobs yet. Queue a command above.
         </p>
       ) : (
-        <ul className="job-list" data-testid="jobs-list">
+        <ul className="job-list" data-testid="jobs-list" ref={listRef}>
           {jobs.map((job) => (
             <li
               key={job.id}
@@ -114,6 +134,15 @@ export function JobsPanel({
       )}
     </section>
   );
+}
+
+/** Scrolls `list` the least that shows all of `row`; the page itself does not move. */
+function revealInList(list: HTMLElement, row: HTMLElement) {
+  const box = row.getBoundingClientRect();
+  const top = box.top - list.getBoundingClientRect().top - list.clientTop + list.scrollTop;
+  const bottom = top + box.height;
+  if (top < list.scrollTop) list.scrollTop = top;
+  else if (bottom > list.scrollTop + list.clientHeight) list.scrollTop = bottom - list.clientHeight;
 }
 
 let startupReported = false;
