@@ -47,6 +47,19 @@ async function webProcessEnvironment(app) {
   return readFileSync(`/proc/${web.pid}/environ`, "utf8").split("\0");
 }
 
+/** What the main window's diagnostics say of the choice, once opened with a click. */
+async function shownRendering(browser) {
+  await browser.$('[data-testid="command-input"]').waitForExist({ timeout: 30_000 });
+  await browser.$('[data-testid="sidecars-toggle"]').click();
+  const line = await browser.$('[data-testid="webview-rendering"]');
+  await line.waitForExist({ timeout: 5_000 });
+  return {
+    rendering: await line.getAttribute("data-rendering"),
+    reason: await line.getAttribute("data-reason"),
+    text: await line.getText(),
+  };
+}
+
 // The machine's own GL switches would decide for the app: the tests set the scene themselves.
 const baseEnv = { ...process.env };
 delete baseEnv[SWITCH];
@@ -60,8 +73,13 @@ describe("the webview's rendering", () => {
       const environ = await webProcessEnvironment(app);
       const direct = environ.includes(`${SWITCH}=1`);
       assert.equal(direct, !gpuOpens(), `with a GPU that opens: ${gpuOpens()}; ${SWITCH} set: ${direct}`);
-      // The page is up and drawing either way.
-      await app.browser.$('[data-testid="command-input"]').waitForExist({ timeout: 30_000 });
+      // The page is up and drawing either way, and its diagnostics say which way and why.
+      const shown = await shownRendering(app.browser);
+      assert.deepEqual(
+        { rendering: shown.rendering, reason: shown.reason },
+        direct ? { rendering: "direct", reason: "noGpu" } : { rendering: "composited", reason: "gpu" },
+      );
+      assert.match(shown.text, direct ? /without a compositor \(no GPU could be opened/ : /composited/);
     } finally {
       await app.close();
     }
@@ -78,7 +96,8 @@ describe("the webview's rendering", () => {
         environ.some((entry) => entry.startsWith(`${SWITCH}=`)),
         false,
       );
-      await app.browser.$('[data-testid="command-input"]').waitForExist({ timeout: 30_000 });
+      const shown = await shownRendering(app.browser);
+      assert.deepEqual([shown.rendering, shown.reason], ["composited", "override"]);
     } finally {
       await app.close();
     }
@@ -88,6 +107,8 @@ describe("the webview's rendering", () => {
     const app = await launchApp({ baseEnv, env: { CONVOY_WEBVIEW_COMPOSITING: "off" } });
     try {
       assert.ok((await webProcessEnvironment(app)).includes(`${SWITCH}=1`));
+      const shown = await shownRendering(app.browser);
+      assert.deepEqual([shown.rendering, shown.reason], ["direct", "override"]);
     } finally {
       await app.close();
     }

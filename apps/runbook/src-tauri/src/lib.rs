@@ -19,10 +19,13 @@ use tauri_plugin_convoy_supervisor::Config as SupervisorConfig;
 pub fn run() {
     features::app::startup::mark_launch();
     // Before any thread starts: it may set WebKitGTK's environment.
-    if let Err(err) = tauri_plugin_convoy_supervisor::rendering::choose_webview_rendering() {
-        eprintln!("runbook: could not start: {err}");
-        std::process::exit(1);
-    }
+    let rendering = match tauri_plugin_convoy_supervisor::rendering::choose_webview_rendering() {
+        Ok(choice) => choice,
+        Err(err) => {
+            eprintln!("runbook: could not start: {err}");
+            std::process::exit(1);
+        }
+    };
     let builder = bindings::builder();
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
@@ -31,6 +34,7 @@ pub fn run() {
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
+            app.manage(rendering);
             let paths = paths::AppPaths::resolve(app.handle())?;
             // The back-channel is the shell's own server, so its token is made
             // here; every other secret comes from the graph in tauri.conf.json.

@@ -3,6 +3,7 @@ import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { act, cleanup, fireEvent, render, screen, within } from "@testing-library/react";
 import type { SidecarError, SidecarLogs } from "tauri-plugin-convoy-supervisor-api";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { describeRendering } from "../src/features/sidecars/rendering";
 import { SidecarsPanel, summarize } from "../src/features/sidecars/SidecarsPanel";
 import type { SidecarLogBatch, SidecarStatus } from "../src/lib/bindings";
 import { formatDuration, formatUptime } from "../src/lib/time";
@@ -51,6 +52,7 @@ function fakePlatform(
       os: "linux",
       arch: "x",
       debug: true,
+      rendering: null,
     }),
     launchState: async () => ({ phase: "starting", steps: [], failure: null }),
     onLaunchProgress: async () => () => {},
@@ -352,6 +354,53 @@ describe("SidecarsPanel, collapsed (the main window's diagnostics)", () => {
     await sendStatus(status("api", { state: "failed", reason: "gave up" }));
     expect(screen.getAllByTestId("sidecar")).toHaveLength(3);
     expect(screen.getByTestId("sidecars-summary").textContent).toContain("2 ready · 1 failed");
+  });
+});
+
+describe("the webview's rendering, in the open diagnostics", () => {
+  it("says how the shell chose to draw, only once the panel is open", async () => {
+    const { platform } = fakePlatform([status("api")]);
+    render(
+      <SidecarsPanel
+        platform={platform}
+        defaultOpen={false}
+        rendering={{ rendering: "direct", reason: "noGpu" }}
+      />,
+    );
+    await settle();
+    expect(screen.queryByTestId("webview-rendering")).toBeNull();
+    fireEvent.click(screen.getByTestId("sidecars-toggle"));
+    const line = screen.getByTestId("webview-rendering");
+    expect(line.dataset.rendering).toBe("direct");
+    expect(line.textContent).toBe(
+      "Webview: painted directly, without a compositor (no GPU could be opened, and compositing on the CPU is slower; CONVOY_WEBVIEW_COMPOSITING=on turns it back on).",
+    );
+  });
+
+  it("shows nothing where no shell chose (a browser)", async () => {
+    const { platform } = fakePlatform([status("api")]);
+    render(<SidecarsPanel platform={platform} rendering={null} />);
+    await settle();
+    expect(screen.getAllByTestId("sidecar")).toHaveLength(1);
+    expect(screen.queryByTestId("webview-rendering")).toBeNull();
+  });
+
+  it("words every reason", () => {
+    expect(describeRendering({ rendering: "composited", reason: "gpu" })).toBe(
+      "Webview: composited (a GPU could be opened).",
+    );
+    expect(describeRendering({ rendering: "composited", reason: "override" })).toBe(
+      "Webview: composited (CONVOY_WEBVIEW_COMPOSITING says so).",
+    );
+    expect(describeRendering({ rendering: "direct", reason: "override" })).toBe(
+      "Webview: painted directly, without a compositor (CONVOY_WEBVIEW_COMPOSITING says so).",
+    );
+    expect(describeRendering({ rendering: "direct", reason: "alreadySet" })).toBe(
+      "Webview: painted directly, without a compositor (WEBKIT_DISABLE_COMPOSITING_MODE was set).",
+    );
+    expect(describeRendering({ rendering: "composited", reason: "platform" })).toBe(
+      "Webview: composited (the platform's one way to draw).",
+    );
   });
 });
 

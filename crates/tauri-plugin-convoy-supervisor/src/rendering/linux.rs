@@ -6,7 +6,7 @@
 
 use std::{fs::OpenOptions, path::Path};
 
-use super::{Override, Reason, Rendering, RenderingChoice};
+use super::{Override, Rendering, RenderingChoice, RenderingReason};
 
 /// WebKitGTK's own switch: set, the web process paints without a compositor.
 pub const DISABLE_COMPOSITING: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
@@ -24,11 +24,13 @@ pub(super) struct Machine {
 /// already, else compositing exactly when there is a GPU.
 pub(super) fn decide(wanted: Override, machine: Machine) -> RenderingChoice {
     let (rendering, reason) = match wanted {
-        Override::On => (Rendering::Composited, Reason::Override),
-        Override::Off => (Rendering::Direct, Reason::Override),
-        Override::Auto if machine.disabled_already => (Rendering::Direct, Reason::AlreadySet),
-        Override::Auto if machine.gpu => (Rendering::Composited, Reason::Gpu),
-        Override::Auto => (Rendering::Direct, Reason::NoGpu),
+        Override::On => (Rendering::Composited, RenderingReason::Override),
+        Override::Off => (Rendering::Direct, RenderingReason::Override),
+        Override::Auto if machine.disabled_already => {
+            (Rendering::Direct, RenderingReason::AlreadySet)
+        }
+        Override::Auto if machine.gpu => (Rendering::Composited, RenderingReason::Gpu),
+        Override::Auto => (Rendering::Direct, RenderingReason::NoGpu),
     };
     RenderingChoice { rendering, reason }
 }
@@ -64,10 +66,12 @@ pub(super) fn choose(wanted: Override) -> RenderingChoice {
     let choice = decide(wanted, machine);
     // Before any thread starts (the caller's contract), so no reader races the write.
     match (choice.rendering, choice.reason) {
-        (Rendering::Direct, Reason::Override | Reason::NoGpu) => {
+        (Rendering::Direct, RenderingReason::Override | RenderingReason::NoGpu) => {
             std::env::set_var(DISABLE_COMPOSITING, "1")
         }
-        (Rendering::Composited, Reason::Override) => std::env::remove_var(DISABLE_COMPOSITING),
+        (Rendering::Composited, RenderingReason::Override) => {
+            std::env::remove_var(DISABLE_COMPOSITING)
+        }
         _ => {}
     }
     choice
@@ -86,7 +90,7 @@ mod tests {
         gpu: true,
     };
 
-    fn choice(rendering: Rendering, reason: Reason) -> RenderingChoice {
+    fn choice(rendering: Rendering, reason: RenderingReason) -> RenderingChoice {
         RenderingChoice { rendering, reason }
     }
 
@@ -94,11 +98,11 @@ mod tests {
     fn auto_composites_only_with_a_gpu() {
         assert_eq!(
             decide(Override::Auto, WITH_GPU),
-            choice(Rendering::Composited, Reason::Gpu)
+            choice(Rendering::Composited, RenderingReason::Gpu)
         );
         assert_eq!(
             decide(Override::Auto, BARE),
-            choice(Rendering::Direct, Reason::NoGpu)
+            choice(Rendering::Direct, RenderingReason::NoGpu)
         );
     }
 
@@ -110,7 +114,7 @@ mod tests {
         };
         assert_eq!(
             decide(Override::Auto, set),
-            choice(Rendering::Direct, Reason::AlreadySet)
+            choice(Rendering::Direct, RenderingReason::AlreadySet)
         );
     }
 
@@ -122,11 +126,11 @@ mod tests {
         };
         assert_eq!(
             decide(Override::On, set),
-            choice(Rendering::Composited, Reason::Override)
+            choice(Rendering::Composited, RenderingReason::Override)
         );
         assert_eq!(
             decide(Override::Off, WITH_GPU),
-            choice(Rendering::Direct, Reason::Override)
+            choice(Rendering::Direct, RenderingReason::Override)
         );
     }
 

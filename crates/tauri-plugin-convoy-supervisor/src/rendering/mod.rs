@@ -19,7 +19,8 @@ use other as platform;
 pub const OVERRIDE_ENV: &str = "CONVOY_WEBVIEW_COMPOSITING";
 
 /// How the pages are drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
 pub enum Rendering {
     /// The platform's default: on Linux, WebKitGTK's OpenGL compositor.
     Composited,
@@ -29,8 +30,9 @@ pub enum Rendering {
 }
 
 /// Why the rendering is what it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reason {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum RenderingReason {
     /// The platform has one way to draw.
     Platform,
     /// [`OVERRIDE_ENV`] said so.
@@ -44,11 +46,13 @@ pub enum Reason {
     NoGpu,
 }
 
-/// The choice [`choose_webview_rendering`] made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The choice [`choose_webview_rendering`] made; an app keeps it to show
+/// in its diagnostics (Runbook's `app_info` does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
 pub struct RenderingChoice {
     pub rendering: Rendering,
-    pub reason: Reason,
+    pub reason: RenderingReason,
 }
 
 /// [`OVERRIDE_ENV`] holds something other than `on`, `off` or `auto`.

@@ -1,10 +1,10 @@
 //! Windows and macOS: the system webview has one rendering path.
 
-use super::{Override, Reason, Rendering, RenderingChoice};
+use super::{Override, Rendering, RenderingChoice, RenderingReason};
 
 pub(super) fn choose(_wanted: Override) -> RenderingChoice {
     RenderingChoice {
         rendering: Rendering::Composited,
-        reason: Reason::Platform,
+        reason: RenderingReason::Platform,
     }
 }

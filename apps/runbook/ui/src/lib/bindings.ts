@@ -53,6 +53,11 @@ export type AppInfo = {
 	os: string,
 	arch: string,
 	debug: boolean,
+	/**
+	 *  How the webview draws, as the shell chose first thing at start-up;
+	 *  `null` from the UI's browser platform, where no shell chose.
+	 */
+	rendering: RenderingChoice | null,
 };
 
 /**  A newer release the endpoint offers. */
@@ -118,6 +123,41 @@ export type LaunchStep = {
 	/**  Milliseconds from its start to ready. */
 	elapsedMs: number | null,
 };
+
+/**  How the pages are drawn. */
+export type Rendering = 
+/**  The platform's default: on Linux, WebKitGTK's OpenGL compositor. */
+"composited" | 
+/**
+ *  Painted directly on the CPU, with no compositor (WebKitGTK's
+ *  `WEBKIT_DISABLE_COMPOSITING_MODE`).
+ */
+"direct";
+
+/**
+ *  The choice [`choose_webview_rendering`] made; an app keeps it to show
+ *  in its diagnostics (Runbook's `app_info` does).
+ */
+export type RenderingChoice = {
+	rendering: Rendering,
+	reason: RenderingReason,
+};
+
+/**  Why the rendering is what it is. */
+export type RenderingReason = 
+/**  The platform has one way to draw. */
+"platform" | 
+/**  [`OVERRIDE_ENV`] said so. */
+"override" | 
+/**  `WEBKIT_DISABLE_COMPOSITING_MODE` was already set when the app started. */
+"alreadySet" | 
+/**  A GPU render node can be opened: compositing runs on the GPU. */
+"gpu" | 
+/**
+ *  No GPU render node can be opened, or `LIBGL_ALWAYS_SOFTWARE` asks for
+ *  software GL: compositing would run on the CPU.
+ */
+"noGpu";
 
 /**  What is selected; sent whole as `selection:changed` whenever it changes. */
 export type Selection = {

@@ -23,6 +23,7 @@ export function browserPlatform(hash: string): Platform {
       os: navigator.platform,
       arch: "",
       debug: false,
+      rendering: null,
     }),
     launchState: async () => ready,
     onLaunchProgress: async () => () => {},

@@ -1,4 +1,5 @@
-use tauri::{AppHandle, Runtime};
+use tauri::{AppHandle, Manager, Runtime};
+use tauri_plugin_convoy_supervisor::rendering::RenderingChoice;
 
 use super::types::{AppInfo, StartupReport};
 
@@ -13,6 +14,7 @@ pub fn app_info<R: Runtime>(app: AppHandle<R>) -> AppInfo {
         os: std::env::consts::OS.to_owned(),
         arch: std::env::consts::ARCH.to_owned(),
         debug: cfg!(debug_assertions),
+        rendering: app.try_state::<RenderingChoice>().map(|choice| *choice),
     }
 }
 

@@ -1,5 +1,6 @@
 use serde::Serialize;
 use specta::Type;
+use tauri_plugin_convoy_supervisor::rendering::RenderingChoice;
 
 /// What the shell is: shown in the UI's About line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Type)]
@@ -11,6 +12,9 @@ pub struct AppInfo {
     pub os: String,
     pub arch: String,
     pub debug: bool,
+    /// How the webview draws, as the shell chose first thing at start-up;
+    /// `null` from the UI's browser platform, where no shell chose.
+    pub rendering: Option<RenderingChoice>,
 }
 
 /// How long start-up took, as the shell measured it.

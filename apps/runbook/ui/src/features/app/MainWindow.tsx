@@ -125,7 +125,7 @@ export function MainWindow({ platform }: { platform: Platform }) {
         <p className="muted">Starting the Runbook service…</p>
       )}
       {/* Diagnostics, one click away; open while the api is not ready, since the sidecars are what is happening. */}
-      <SidecarsPanel platform={platform} defaultOpen={false} attention={!api} />
+      <SidecarsPanel platform={platform} defaultOpen={false} attention={!api} rendering={info?.rendering} />
     </div>
   );
 }

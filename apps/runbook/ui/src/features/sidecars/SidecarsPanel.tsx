@@ -1,9 +1,10 @@
 import { memo, useLayoutEffect, useRef, useState } from "react";
-import type { SidecarStatus } from "../../lib/bindings";
+import type { RenderingChoice, SidecarStatus } from "../../lib/bindings";
 import { describeError, type ShellError } from "../../lib/errors";
 import { formatUptime, useNow } from "../../lib/time";
 import type { Platform } from "../../platform";
 import { type LogTail, tailEntries } from "./logTail";
+import { describeRendering } from "./rendering";
 import { useSidecars } from "./useSidecars";
 
 /** The newest output, kept scrolled to the end unless the reader has scrolled up. */
@@ -132,10 +133,12 @@ interface PanelProps {
   defaultOpen?: boolean;
   /** Shown open whatever the reader chose (while the sidecars start, say); a failed sidecar always is. */
   attention?: boolean;
+  /** How the webview draws, as the shell chose; a browser has no choice to show. */
+  rendering?: RenderingChoice | null;
 }
 
 /** The shell's sidecars: each one's state, facts, newest output, and a Restart button. */
-export function SidecarsPanel({ platform, defaultOpen = true, attention = false }: PanelProps) {
+export function SidecarsPanel({ platform, defaultOpen = true, attention = false, rendering }: PanelProps) {
   const { statuses, logs, errors, restarting, loading, error, restart } = useSidecars(platform);
   const rows = [...statuses.values()];
   const [chosenOpen, setChosenOpen] = useState(defaultOpen);
@@ -165,6 +168,16 @@ export function SidecarsPanel({ platform, defaultOpen = true, attention = false 
       {error && (
         <p className="error" role="alert" data-testid="sidecars-error" data-error-type={error.type}>
           {describeError(error)}
+        </p>
+      )}
+      {open && rendering && (
+        <p
+          className="muted"
+          data-testid="webview-rendering"
+          data-rendering={rendering.rendering}
+          data-reason={rendering.reason}
+        >
+          {describeRendering(rendering)}
         </p>
       )}
       {!open ? null : rows.length > 0 ? (
