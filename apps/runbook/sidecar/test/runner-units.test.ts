@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { EnvError } from "@convoy/sidecar-runtime";
 import { parseControlLine, STATUS_LINE_MAX } from "../src/jobs/queue.ts";
+import { clipUtf8, splitUtf8 } from "../src/jobs/utf8.ts";
 import { readConcurrency, readOutputLimits } from "../src/runner/config.ts";
 import { compareEntryIds, parseEntryId } from "../src/runner/durable-writes.ts";
 import { jobEnvironment } from "../src/runner/job-env.ts";
@@ -16,7 +17,7 @@ import {
   signalGroup,
 } from "../src/runner/process-group.ts";
 import { type Clock, ProgressThrottle } from "../src/runner/progress-throttle.ts";
-import { ControlLineFilter, splitUtf8 } from "../src/runner/text.ts";
+import { ControlLineFilter } from "../src/runner/text.ts";
 
 describe("splitUtf8", () => {
   test("cuts at the byte limit, never inside a code point", () => {
@@ -34,6 +35,40 @@ describe("splitUtf8", () => {
     const pieces = splitUtf8(text, 16 * 1024);
     expect(pieces.join("")).toBe(text);
     expect(Math.max(...pieces.map((piece) => Buffer.byteLength(piece)))).toBeLessThanOrEqual(16 * 1024);
+  });
+});
+
+describe("clipUtf8", () => {
+  test("keeps the longest start that fits, cut on a code point", () => {
+    const text = `ab€😀${"c".repeat(4)}`; // bytes: 1, 1, 3, 4, then 1 each
+    expect(clipUtf8(text, 0)).toBe("");
+    expect(clipUtf8(text, 1)).toBe("a");
+    expect(clipUtf8(text, 4)).toBe("ab");
+    expect(clipUtf8(text, 5)).toBe("ab€");
+    expect(clipUtf8(text, 8)).toBe("ab€");
+    expect(clipUtf8(text, 9)).toBe("ab€😀");
+    expect(clipUtf8(text, 13)).toBe(text);
+    expect(clipUtf8(text, 100)).toBe(text);
+  });
+
+  test("never keeps half of a pair, wherever the limit falls", () => {
+    const text = "😀".repeat(40);
+    for (let max = 0; max <= 170; max++) {
+      const kept = clipUtf8(text, max);
+      expect(kept).toBe("😀".repeat(Math.min(40, Math.floor(max / 4))));
+    }
+  });
+
+  test("matches Buffer's count on a long mixed text", () => {
+    const text = "é€😀x".repeat(30_000);
+    for (const max of [65_536, 65_537, 65_538, 65_539]) {
+      const kept = clipUtf8(text, max);
+      expect(text.startsWith(kept)).toBe(true);
+      expect(Buffer.byteLength(kept)).toBeLessThanOrEqual(max);
+      // One more code point would not fit.
+      const next = String.fromCodePoint(text.codePointAt(kept.length) ?? 0);
+      expect(Buffer.byteLength(kept + next)).toBeGreaterThan(max);
+    }
   });
 });
 

@@ -10,6 +10,7 @@ import { INDEXED_CHARS } from "../jobs/lines.ts";
 import { LINE_KEY_SPAN } from "../jobs/output-store.ts";
 import type { Job, JobFilters } from "../jobs/schemas.ts";
 import type { JobStore } from "../jobs/store.ts";
+import { clipUtf8 } from "../jobs/utf8.ts";
 import { matchRanges, type SearchTerms, snippet } from "./query.ts";
 import { type JobLines, LINES_PER_RUN, MAX_LINE_BYTES, type SearchLine, SNIPPET_CHARS } from "./schemas.ts";
 
@@ -63,7 +64,7 @@ export class HistoryStore {
     return {
       lines: rows.map((row) =>
         row.bytes > MAX_LINE_BYTES
-          ? { n: row.n, stream: row.stream, text: clipBytes(row.text, MAX_LINE_BYTES), clipped: row.bytes }
+          ? { n: row.n, stream: row.stream, text: clipUtf8(row.text, MAX_LINE_BYTES), clipped: row.bytes }
           : { n: row.n, stream: row.stream, text: row.text },
       ),
       total: state.line_count,
@@ -233,14 +234,4 @@ function atOrBelow(seqs: readonly number[], seq: number): number | null {
     else hi = mid;
   }
   return seqs[lo] ?? null;
-}
-
-/** The longest start of `text` of at most `max` UTF-8 bytes, cut on a code point. */
-export function clipBytes(text: string, max: number): string {
-  const bytes = Buffer.from(text, "utf8");
-  if (bytes.length <= max) return text;
-  let end = max;
-  // Back up over continuation bytes (10xxxxxx) to the start of a code point.
-  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end -= 1;
-  return bytes.subarray(0, end).toString("utf8");
 }

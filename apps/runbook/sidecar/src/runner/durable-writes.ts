@@ -19,9 +19,9 @@ import {
   jobOutputKey,
   type OutputStream,
 } from "../jobs/queue.ts";
+import { splitUtf8 } from "../jobs/utf8.ts";
 import { pause } from "../roles/role.ts";
 import { OUTPUT_BACKLOG, OUTPUT_BACKLOG_POLL_MS } from "./config.ts";
-import { splitUtf8 } from "./text.ts";
 
 /** After a refused write (e.g. Valkey out of memory), before the next try. */
 const REFUSED_RETRY_MS = 500;

@@ -5,7 +5,7 @@
  * The pipes are still read to their end, so the job runs on and its exit code
  * is kept.
  */
-import { splitUtf8 } from "./text.ts";
+import { clipUtf8 } from "../jobs/utf8.ts";
 
 /** What of a piece of output to keep, and whether the truncation notice follows it. */
 export interface Kept {
@@ -39,8 +39,7 @@ export class OutputBudget {
       this.#left -= bytes;
       return { text, truncated: false };
     }
-    // splitUtf8 needs room for a whole code point; less than that keeps nothing more.
-    const kept = this.#left >= 4 ? (splitUtf8(text, this.#left)[0] ?? "") : "";
+    const kept = clipUtf8(text, this.#left);
     this.#dropped += bytes - Buffer.byteLength(kept);
     this.#left = -1;
     return { text: kept, truncated: true };

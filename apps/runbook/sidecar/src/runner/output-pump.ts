@@ -11,7 +11,7 @@
  * filling the worker's memory.
  */
 
-import { splitUtf8 } from "./text.ts";
+import { splitUtf8 } from "../jobs/utf8.ts";
 
 export interface PumpOptions {
   /** Writes a batch; the pump waits for it before reading on. */

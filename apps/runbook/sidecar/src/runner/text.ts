@@ -1,30 +1,8 @@
 /**
- * Pure text handling for job output: cutting it into entries of at most N
- * UTF-8 bytes on code point boundaries, and taking control lines out of text
- * that arrives in arbitrary pieces.
+ * Pure text handling for job output: taking control lines out of text that
+ * arrives in arbitrary pieces (cutting by UTF-8 length is jobs/utf8.ts).
  */
 import { type ControlLine, PROGRESS_PREFIX, parseControlLine, STATUS_PREFIX } from "../jobs/queue.ts";
-
-const encoder = new TextEncoder();
-
-/**
- * `text` in pieces of at most `maxBytes` UTF-8 bytes each, never splitting a
- * code point (nor a surrogate pair). `maxBytes` must be at least 4.
- */
-export function splitUtf8(text: string, maxBytes: number): string[] {
-  if (maxBytes < 4) throw new RangeError(`maxBytes must be at least 4 (got ${maxBytes})`);
-  if (text.length * 3 <= maxBytes) return text === "" ? [] : [text];
-  const scratch = new Uint8Array(maxBytes);
-  const pieces: string[] = [];
-  let rest = text;
-  while (rest.length > 0) {
-    // encodeInto stops before a code point that would not fit whole.
-    const { read } = encoder.encodeInto(rest, scratch);
-    pieces.push(rest.slice(0, read));
-    rest = rest.slice(read);
-  }
-  return pieces;
-}
 
 /**
  * Longest line still held back as a possible control line; a longer one is
