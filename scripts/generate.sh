@@ -14,14 +14,31 @@ OPENAPI="$ROOT/apps/runbook/sidecar/openapi.json"
 SCHEMA="$ROOT/apps/runbook/ui/src/lib/api/schema.d.ts"
 CONFIG_REFERENCE="$ROOT/docs/configuration.md"
 
+# The Rust generators are tests that compare (or, with UPDATE_BINDINGS=1,
+# write) their files: runbook's and the plugin's bindings_are_current, the
+# plugin's config_schema_is_current, convoy-backchannel's
+# typescript_protocol_is_current. One run over the default members, as
+# `cargo test` builds them: run per package, cargo resolves each one's
+# features apart (the plugin alone has specta without serde_json), and a cold
+# CI built Tauri's whole graph once more for it. A filter that matches
+# nothing passes in cargo, so the count is checked: a generator renamed or
+# gone fails here.
+RUST_GENERATORS=4
+rust_generators() {
+  local out ran
+  out="$(cargo test --lib --quiet -- bindings_are_current config_schema_is_current typescript_protocol_is_current 2>&1)" ||
+    { printf '%s\n' "$out"; return 1; }
+  ran="$(printf '%s\n' "$out" | awk '/^test result: ok\./ { n += $4 } END { print n + 0 }')"
+  [ "$ran" = "$RUST_GENERATORS" ] ||
+    die "expected $RUST_GENERATORS Rust generator tests to run, ran $ran"
+  echo "the $RUST_GENERATORS Rust generators ran"
+}
+
 if [ "${1:-}" = "--check" ]; then
   tmp="$(mktemp -d)"
   trap 'rm -rf "$tmp"' EXIT
   step "Checking the bindings against the Rust declarations"
-  cargo test -p runbook --lib bindings_are_current --quiet
-  cargo test -p tauri-plugin-convoy-supervisor --lib bindings_are_current --quiet
-  cargo test -p tauri-plugin-convoy-supervisor --lib config_schema_is_current --quiet
-  cargo test -p convoy-backchannel --lib typescript_protocol_is_current --quiet
+  rust_generators
   step "Checking openapi.json and schema.d.ts against the api's schemas"
   bun "$ROOT/apps/runbook/sidecar/src/openapi.ts" "$tmp/openapi.json"
   openapi-typescript "$OPENAPI" --output "$tmp/schema.d.ts" --silent
@@ -40,10 +57,7 @@ if [ "${1:-}" = "--check" ]; then
 fi
 
 step "Generating the bindings"
-UPDATE_BINDINGS=1 cargo test -p runbook --lib bindings_are_current --quiet
-UPDATE_BINDINGS=1 cargo test -p tauri-plugin-convoy-supervisor --lib bindings_are_current --quiet
-UPDATE_BINDINGS=1 cargo test -p tauri-plugin-convoy-supervisor --lib config_schema_is_current --quiet
-UPDATE_BINDINGS=1 cargo test -p convoy-backchannel --lib typescript_protocol_is_current --quiet
+UPDATE_BINDINGS=1 rust_generators
 step "Generating openapi.json and schema.d.ts"
 bun "$ROOT/apps/runbook/sidecar/src/openapi.ts" "$OPENAPI"
 openapi-typescript "$OPENAPI" --output "$SCHEMA" --silent
