@@ -47,14 +47,12 @@ export function JobsPanel({
   useLayoutEffect(() => {
     const list = listRef.current;
     // A hidden list has no layout to scroll: it is done once the view is shown.
-    if (!list || !visible || selectedId === null || revealed.current === selectedId) return;
-    const row = jobs.some((job) => job.id === selectedId)
-      ? list.querySelector<HTMLElement>(`[data-job-id="${CSS.escape(selectedId)}"]`)
-      : null;
+    if (!list || !visible || !listed || revealed.current === listed.id) return;
+    const row = list.querySelector<HTMLElement>(`[data-job-id="${CSS.escape(listed.id)}"]`);
     if (!row) return;
-    revealed.current = selectedId;
+    revealed.current = listed.id;
     revealInList(list, row);
-  }, [jobs, selectedId, visible]);
+  }, [listed, visible]);
 
   // Start-up ends here: the list first shows data from the api. The shell
   // records the time once (bench/startup.sh reads it); a browser has no shell.
